@@ -25,7 +25,7 @@ template <class T>
 class [[nodiscard]] result {
  public:
   result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
-  result(error failure) : state_(std::in_place_index<1>, std::move(failure)) {}
+  result(polyport::error failure) : state_(std::in_place_index<1>, std::move(failure)) {}
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -56,7 +56,7 @@ template <>
 class [[nodiscard]] result<void> {
  public:
   result() = default;
-  result(error failure) : failure_(std::move(failure)), ok_(false) {}
+  result(polyport::error failure) : failure_(std::move(failure)), ok_(false) {}
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }

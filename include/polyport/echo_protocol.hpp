@@ -1,0 +1,17 @@
+#pragma once
+// The built-in `echo` protocol: sends every message back as it came (framed the same way, so
+// `tcp_packet=4` echoes frames). When the peer reads slower than it sends, the echo pauses
+// reading until the outbound queue drains: TCP flow control then slows the peer down.
+// Thread safety: stateless; one instance serves every connection.
+
+#include "polyport/protocol.hpp"
+
+namespace polyport {
+
+class echo_protocol : public protocol {
+ public:
+  void on_message(connection& conn, std::span<const std::byte> message) override;
+  void on_writable(connection& conn, bool writable) override;
+};
+
+}  // namespace polyport

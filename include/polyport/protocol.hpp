@@ -1,0 +1,76 @@
+#pragma once
+// A protocol: the only code a user writes. Every callback has a default, so an empty protocol is
+// valid (it reads and drops bytes, and closes on idle). Register it under a URL scheme with
+// runtime::register_protocol. NkPACKET's callbacks map as: transports/default_port → the same;
+// conn_init → on_open; conn_parse → on_data / on_message; conn_timeout → on_idle;
+// conn_stop → on_close; listen_init / listen_stop → on_listen / on_listen_stop.
+//
+// Thread safety: one protocol object serves every connection of its listeners on every worker,
+// concurrently. Keep per-connection data in connection state (connection::emplace_state), not
+// in the protocol object, or guard it. Connection callbacks run on the connection's worker.
+// A callback that throws closes only its own connection (close_reason::callback_error).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "polyport/close_reason.hpp"
+#include "polyport/connection.hpp"
+#include "polyport/framer.hpp"
+#include "polyport/options.hpp"
+#include "polyport/transport.hpp"
+
+namespace polyport {
+
+class listener;
+
+enum class idle_action { close, keep };
+
+class protocol {
+ public:
+  virtual ~protocol() = default;
+
+  // --- Resolving a URL (called on the caller's thread) ---
+
+  // The transports this protocol runs on; the first is used when a URL names none.
+  // Default: tcp, tls, unix.
+  virtual std::vector<polyport::transport> transports(std::string_view scheme) const;
+  // The port for a URL that gives none; nullopt: such a URL is an error (listeners pick any port).
+  virtual std::optional<std::uint16_t> default_port(polyport::transport transport) const;
+
+  // --- Listener life (called on the thread that starts or stops the listener) ---
+
+  virtual void on_listen(listener& started);
+  virtual void on_listen_stop(listener& stopped);
+
+  // --- Connection life (called on the connection's worker) ---
+
+  // The connection is ready (after the TLS handshake); create per-connection state here.
+  virtual void on_open(connection& conn);
+
+  // Bytes have arrived: `bytes` holds everything not consumed before plus the new bytes. Return
+  // how many were consumed; the rest is offered again, with more, after the next read.
+  // Default: split with conn.framer() and call on_message for each whole frame.
+  virtual std::size_t on_data(connection& conn, std::span<const std::byte> bytes);
+
+  // One whole message (a frame of the framer, or each read with tcp_packet=raw).
+  virtual void on_message(connection& conn, std::span<const std::byte> message);
+
+  // No bytes sent or received for idle_timeout. Default: close.
+  virtual idle_action on_idle(connection& conn);
+
+  // The outbound queue went over its high watermark (false) or back under its low one (true).
+  virtual void on_writable(connection& conn, bool writable);
+
+  // The connection has closed: called exactly once for every connection that was opened.
+  virtual void on_close(connection& conn, const close_info& why);
+
+  // The framer for a new connection. Default: the stock framer of the tcp_packet option.
+  virtual std::shared_ptr<const framer> make_framer(const options& opts) const;
+};
+
+}  // namespace polyport

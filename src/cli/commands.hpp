@@ -1,0 +1,34 @@
+#pragma once
+// The `polyport` verbs. Each returns the process exit code: 0 success, 1 a runtime failure
+// (refused, timed out, address in use), 2 bad input (URL, option, arguments).
+
+#include <string>
+#include <vector>
+
+namespace polyport::cli {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+struct serve_arguments {
+  unsigned workers = 0;
+  std::vector<std::string> urls;
+};
+int run_serve(const serve_arguments& arguments);
+
+struct send_arguments {
+  unsigned timeout_ms = 5000;
+  std::string url;
+  std::string data;
+};
+int run_send(const send_arguments& arguments);
+
+// The URLs `polyport serve` starts when given none, with what they need (a TLS identity).
+struct demo_set {
+  std::vector<std::string> urls;
+  std::string notes;  // how to try them, for stderr
+};
+demo_set prepare_demo();
+
+}  // namespace polyport::cli

@@ -1,0 +1,62 @@
+#include "client/connection_pool.hpp"
+
+#include <algorithm>
+
+namespace polyport::detail {
+
+std::string pool_key(const route_plan& route, const endpoint& destination) {
+  std::string key = route.class_name + '|' + route.scheme + '|' + std::string(to_string(route.transport)) + '|' +
+                    destination.to_string();
+  if (route.transport == transport::tls) {
+    key += '|' + route.opts.host.value_or(route.host);
+  }
+  return key;
+}
+
+void connection_pool::add(const std::string& key, const connection_ref& ref) {
+  std::lock_guard lock(mutex_);
+  auto& refs = open_[key];
+  std::erase_if(refs, [](const connection_ref& r) { return !r.is_open(); });
+  refs.push_back(ref);
+}
+
+std::optional<connection_ref> connection_pool::find_open(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto found = open_.find(key);
+  if (found == open_.end()) {
+    return std::nullopt;
+  }
+  auto& refs = found->second;
+  std::erase_if(refs, [](const connection_ref& r) { return !r.is_open(); });
+  if (refs.empty()) {
+    open_.erase(found);
+    return std::nullopt;
+  }
+  return refs.back();
+}
+
+bool connection_pool::wait_or_lead(const std::string& key, attempt_done waiter) {
+  std::lock_guard lock(mutex_);
+  auto [entry, is_new] = pending_.try_emplace(key);
+  entry->second.push_back(std::move(waiter));
+  return is_new;
+}
+
+void connection_pool::settle(const std::string& key, const result<connection_ref>& outcome) {
+  std::vector<attempt_done> waiters;
+  {
+    std::lock_guard lock(mutex_);
+    if (outcome) {
+      open_[key].push_back(*outcome);
+    }
+    if (auto found = pending_.find(key); found != pending_.end()) {
+      waiters = std::move(found->second);
+      pending_.erase(found);
+    }
+  }
+  for (auto& waiter : waiters) {
+    waiter(outcome);
+  }
+}
+
+}  // namespace polyport::detail

@@ -1,0 +1,38 @@
+#pragma once
+// Outbound connections by destination, for reuse, and the connection attempts under way, so
+// that concurrent sends to a new destination share one attempt.
+// Thread safety: safe from any thread; callbacks run outside the lock.
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "client/destination_walk.hpp"
+#include "core/route_plan.hpp"
+#include "polyport/connection.hpp"
+
+namespace polyport::detail {
+
+// (class, scheme, transport, address, TLS server name): TLS connections are only reused for the
+// name they were verified against.
+std::string pool_key(const route_plan& route, const endpoint& destination);
+
+class connection_pool {
+ public:
+  void add(const std::string& key, const connection_ref& ref);
+  std::optional<connection_ref> find_open(const std::string& key);
+
+  // Queues `waiter` for the attempt to `key`. Returns true when no attempt was under way: the
+  // caller then makes one and reports it with settle().
+  bool wait_or_lead(const std::string& key, attempt_done waiter);
+  void settle(const std::string& key, const result<connection_ref>& outcome);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<connection_ref>> open_;
+  std::unordered_map<std::string, std::vector<attempt_done>> pending_;
+};
+
+}  // namespace polyport::detail

@@ -1,0 +1,23 @@
+#pragma once
+// Walks the destinations of a URL list in order — each route, and for a host name each address
+// it resolves to — until one attempt succeeds. When all fail, the error names the last failure.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/route_plan.hpp"
+#include "polyport/connection.hpp"
+#include "polyport/result.hpp"
+#include "polyport/runtime.hpp"
+
+namespace polyport::detail {
+
+using attempt_done = std::function<void(result<connection_ref>)>;
+// Tries one destination and reports through `next`.
+using destination_attempt = std::function<void(const route_plan& route, const endpoint& destination, attempt_done next)>;
+
+void walk_destinations(std::shared_ptr<runtime::state> owner, std::vector<route_plan> routes,
+                       destination_attempt attempt, connect_handler done);
+
+}  // namespace polyport::detail

@@ -1,0 +1,40 @@
+#pragma once
+// What the connections of one listener (or of one outbound connect) share: protocol, framer,
+// limits, statistics and owner hooks. Built once, read-only afterwards.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/stats_sink.hpp"
+#include "polyport/connection.hpp"
+#include "polyport/framer.hpp"
+#include "polyport/protocol.hpp"
+#include "polyport/transport.hpp"
+
+namespace polyport::detail {
+
+class stream_connection;
+
+struct connection_context {
+  std::string scheme;
+  polyport::transport transport = polyport::transport::tcp;
+  std::shared_ptr<polyport::protocol> protocol;
+  std::shared_ptr<const polyport::framer> framer;
+  std::size_t max_frame = default_max_frame;
+  std::chrono::milliseconds idle_timeout{0};
+  std::shared_ptr<const polyport::metadata> metadata;
+  std::shared_ptr<void> user_data;
+  std::shared_ptr<stats_sink> own_stats;    // the listener's, or the runtime's outbound sink
+  std::shared_ptr<stats_sink> total_stats;  // the runtime's
+  bool outbound = false;
+  // The outbound queue size at which on_writable(false) is called, and where it turns true again.
+  std::size_t high_watermark = 64 * 1024;
+  std::size_t low_watermark = 16 * 1024;
+  // Runs on the worker when a connection of this context has closed (owner bookkeeping).
+  std::function<void(stream_connection&)> on_closed;
+};
+
+}  // namespace polyport::detail

@@ -1,0 +1,50 @@
+#include "polyport/protocol.hpp"
+
+#include "polyport/framer.hpp"
+
+namespace polyport {
+
+std::vector<polyport::transport> protocol::transports(std::string_view) const {
+  return {transport::tcp, transport::tls, transport::unix_stream};
+}
+
+std::optional<std::uint16_t> protocol::default_port(polyport::transport) const {
+  return std::nullopt;
+}
+
+void protocol::on_listen(listener&) {}
+void protocol::on_listen_stop(listener&) {}
+void protocol::on_open(connection&) {}
+
+std::size_t protocol::on_data(connection& conn, std::span<const std::byte> bytes) {
+  const framer& framing = conn.framer();
+  std::size_t consumed = 0;
+  while (conn.is_open()) {
+    frame_step step = framing.next(bytes.subspan(consumed));
+    if (step.result == frame_step::outcome::need_more) {
+      break;
+    }
+    if (step.result == frame_step::outcome::invalid) {
+      conn.close_with(close_reason::frame_error, std::move(step.error));
+      break;
+    }
+    consumed += step.consumed;
+    on_message(conn, step.payload);
+  }
+  return consumed;
+}
+
+void protocol::on_message(connection&, std::span<const std::byte>) {}
+
+idle_action protocol::on_idle(connection&) {
+  return idle_action::close;
+}
+
+void protocol::on_writable(connection&, bool) {}
+void protocol::on_close(connection&, const close_info&) {}
+
+std::shared_ptr<const framer> protocol::make_framer(const options& opts) const {
+  return polyport::make_framer(opts.tcp_packet.value_or(framing::raw), opts.max_frame.value_or(default_max_frame));
+}
+
+}  // namespace polyport

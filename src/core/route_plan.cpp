@@ -1,0 +1,107 @@
+#include "core/route_plan.hpp"
+
+#include <algorithm>
+
+namespace polyport::detail {
+
+namespace {
+
+error route_error(const url& u, const std::string& what) {
+  return error{"invalid URL \"" + u.text + "\": " + what};
+}
+
+result<route_plan> plan_one(const protocol_registry& registry, const url& u, const options& overrides) {
+  auto from_url = options_from_url(u);
+  if (!from_url) {
+    return from_url.error();
+  }
+  route_plan plan;
+  plan.url_text = u.text;
+  plan.scheme = u.scheme;
+  plan.opts = merge_options(*from_url, overrides);
+  plan.class_name = plan.opts.class_name.value_or("");
+  plan.handler = registry.find(plan.class_name, plan.scheme);
+  if (!plan.handler) {
+    return route_error(u, "no protocol registered for scheme \"" + plan.scheme + "\"");
+  }
+  std::vector<transport> offered = plan.handler->transports(plan.scheme);
+  if (offered.empty()) {
+    return route_error(u, "the \"" + plan.scheme + "\" protocol offers no transport");
+  }
+  plan.transport = plan.opts.transport.value_or(offered.front());
+  if (std::find(offered.begin(), offered.end(), plan.transport) == offered.end()) {
+    return route_error(u, "transport \"" + std::string(to_string(plan.transport)) + "\" is not offered by the \"" +
+                              plan.scheme + "\" protocol");
+  }
+  plan.opts.transport = plan.transport;
+  if (auto supported = check_supported(plan.opts); !supported) {
+    return route_error(u, supported.error().message);
+  }
+  plan.kind = u.kind;
+  if (plan.transport == transport::unix_stream) {
+    if (u.kind != host_kind::none || u.path.empty() || u.path.front() != '/') {
+      return route_error(u, "a unix socket URL has an empty host and the socket's absolute path, as in "
+                            "\"scheme:///run/app.sock;transport=unix\"");
+    }
+    plan.unix_path = u.path;
+    return plan;
+  }
+  if (u.kind == host_kind::none) {
+    return route_error(u, "missing host");
+  }
+  plan.host = u.host;
+  plan.port = u.port;
+  return plan;
+}
+
+// A missing port (and, when connecting, port 0) takes the protocol's default.
+void fill_default_port(route_plan& plan, bool zero_means_default) {
+  if (plan.transport == transport::unix_stream) {
+    return;
+  }
+  if (!plan.port || (zero_means_default && *plan.port == 0)) {
+    plan.port = plan.handler->default_port(plan.transport);
+  }
+}
+
+}  // namespace
+
+result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, std::string_view urls,
+                                            const options& overrides) {
+  auto parsed = parse_urls(urls);
+  if (!parsed) {
+    return parsed.error();
+  }
+  std::vector<route_plan> plans;
+  for (const url& u : *parsed) {
+    auto plan = plan_one(registry, u, overrides);
+    if (!plan) {
+      return plan.error();
+    }
+    fill_default_port(*plan, true);
+    if (plan->transport != transport::unix_stream && !plan->port) {
+      return route_error(u, "no port, and the \"" + plan->scheme + "\" protocol has no default port for " +
+                                std::string(to_string(plan->transport)));
+    }
+    plans.push_back(std::move(*plan));
+  }
+  return plans;
+}
+
+result<route_plan> plan_listener(const protocol_registry& registry, std::string_view url_text, const options& overrides) {
+  auto parsed = parse_url(url_text);
+  if (!parsed) {
+    return parsed.error();
+  }
+  auto plan = plan_one(registry, *parsed, overrides);
+  if (!plan) {
+    return plan.error();
+  }
+  fill_default_port(*plan, false);
+  if (!plan->port) {
+    plan->port = 0;  // any free port
+  }
+  return plan;
+}
+
+}  // namespace polyport::detail

@@ -1,0 +1,205 @@
+#include "polyport/runtime.hpp"
+
+#include <csignal>
+
+#include "client/connection_pool.hpp"
+#include "client/connector.hpp"
+#include "client/destination_walk.hpp"
+#include "core/route_plan.hpp"
+#include "core/runtime_state.hpp"
+#include "core/stream_connection.hpp"
+#include "listener/stream_listener.hpp"
+
+namespace polyport {
+
+namespace {
+
+// A peer that has gone must not kill the process with SIGPIPE (TLS writes go through OpenSSL,
+// which cannot pass MSG_NOSIGNAL).
+void ignore_sigpipe() {
+  static const bool done = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)done;
+}
+
+template <class Start>
+std::future<result<connection_ref>> as_future(Start start) {
+  auto promise = std::make_shared<std::promise<result<connection_ref>>>();
+  auto future = promise->get_future();
+  start([promise](result<connection_ref> outcome) { promise->set_value(std::move(outcome)); });
+  return future;
+}
+
+}  // namespace
+
+runtime::runtime(runtime_options settings) : state_(std::make_shared<state>(settings)) {
+  ignore_sigpipe();
+}
+
+runtime::~runtime() {
+  stop();
+}
+
+void runtime::register_protocol(std::string_view scheme, std::shared_ptr<protocol> handler) {
+  state_->registry.add("", scheme, std::move(handler));
+}
+
+void runtime::register_protocol(std::string_view class_name, std::string_view scheme, std::shared_ptr<protocol> handler) {
+  state_->registry.add(class_name, scheme, std::move(handler));
+}
+
+std::shared_ptr<protocol> runtime::find_protocol(std::string_view class_name, std::string_view scheme) const {
+  return state_->registry.find(class_name, scheme);
+}
+
+result<void> runtime::check_listen(std::string_view url, const options& overrides) const {
+  auto plan = detail::plan_listener(state_->registry, url, overrides);
+  if (!plan) {
+    return plan.error();
+  }
+  return detail::stream_listener::check(*plan);
+}
+
+result<std::shared_ptr<listener>> runtime::listen(std::string_view url, const options& overrides,
+                                                  std::shared_ptr<void> user_data) {
+  if (state_->stopped) {
+    return error{"the runtime is stopped"};
+  }
+  auto plan = detail::plan_listener(state_->registry, url, overrides);
+  if (!plan) {
+    return plan.error();
+  }
+  auto started = detail::stream_listener::start(state_, std::move(*plan), std::move(user_data));
+  if (!started) {
+    return started.error();
+  }
+  state_->add_listener(*started);
+  return std::shared_ptr<listener>(*started);
+}
+
+void runtime::connect(std::string_view urls, const options& overrides, connect_handler done,
+                      std::shared_ptr<void> user_data) {
+  auto routes = detail::plan_routes(state_->registry, urls, overrides);
+  if (!routes) {
+    done(routes.error());
+    return;
+  }
+  std::shared_ptr<state> owner = state_;
+  auto attempt = [owner, user_data](const detail::route_plan& route, const endpoint& destination,
+                                    detail::attempt_done next) {
+    auto context = detail::make_outbound_context(*owner, route, user_data);
+    std::string key = detail::pool_key(route, destination);
+    detail::connect_to(*owner, owner->least_loaded_worker(), route, std::move(context), destination,
+                       [owner, key, next](result<connection_ref> outcome) {
+                         if (outcome) {
+                           owner->pool->add(key, *outcome);
+                         }
+                         next(std::move(outcome));
+                       });
+  };
+  detail::walk_destinations(state_, std::move(*routes), std::move(attempt), std::move(done));
+}
+
+std::future<result<connection_ref>> runtime::connect(std::string_view urls, const options& overrides) {
+  return as_future([&](connect_handler done) { connect(urls, overrides, std::move(done)); });
+}
+
+void runtime::send(std::string_view urls, std::span<const std::byte> message, const options& overrides,
+                   connect_handler done) {
+  auto routes = detail::plan_routes(state_->registry, urls, overrides);
+  if (!routes) {
+    done(routes.error());
+    return;
+  }
+  std::shared_ptr<state> owner = state_;
+  auto payload = std::make_shared<const std::vector<std::byte>>(message.begin(), message.end());
+  auto attempt = [owner, payload](const detail::route_plan& route, const endpoint& destination,
+                                  detail::attempt_done next) {
+    // Queues the message on the connection's worker; a connection that closed in between counts
+    // as a failed destination.
+    auto deliver = [payload, next](const connection_ref& ref) {
+      ref.dispatch(
+          [payload, next, ref](connection& conn) {
+            if (conn.send(*payload)) {
+              next(ref);
+            } else {
+              next(error{"the connection refused the message (closing, or larger than its framer allows)"});
+            }
+          },
+          [next] { next(error{"the connection closed before the message was sent"}); });
+    };
+    auto on_connected = [deliver, next](result<connection_ref> outcome) {
+      if (outcome) {
+        deliver(*outcome);
+      } else {
+        next(std::move(outcome));
+      }
+    };
+    std::string key = detail::pool_key(route, destination);
+    bool force_new = route.opts.force_new.value_or(false);
+    if (!force_new) {
+      if (auto live = owner->pool->find_open(key)) {
+        deliver(*live);
+        return;
+      }
+    }
+    auto context = detail::make_outbound_context(*owner, route, nullptr);
+    detail::worker& home = owner->least_loaded_worker();
+    if (force_new) {
+      detail::connect_to(*owner, home, route, std::move(context), destination,
+                         [owner, key, on_connected](result<connection_ref> outcome) {
+                           if (outcome) {
+                             owner->pool->add(key, *outcome);
+                           }
+                           on_connected(std::move(outcome));
+                         });
+      return;
+    }
+    if (owner->pool->wait_or_lead(key, on_connected)) {
+      detail::connect_to(*owner, home, route, std::move(context), destination,
+                         [owner, key](result<connection_ref> outcome) { owner->pool->settle(key, outcome); });
+    }
+  };
+  detail::walk_destinations(state_, std::move(*routes), std::move(attempt), std::move(done));
+}
+
+std::future<result<connection_ref>> runtime::send(std::string_view urls, std::span<const std::byte> message,
+                                                  const options& overrides) {
+  return as_future([&](connect_handler done) { send(urls, message, overrides, std::move(done)); });
+}
+
+std::vector<std::shared_ptr<listener>> runtime::listeners() const {
+  auto list = state_->listener_list();
+  return {list.begin(), list.end()};
+}
+
+connection_stats runtime::stats() const {
+  return state_->totals->snapshot();
+}
+
+connection_stats runtime::client_stats() const {
+  return state_->client_totals->snapshot();
+}
+
+unsigned runtime::worker_count() const {
+  return static_cast<unsigned>(state_->workers.size());
+}
+
+void runtime::stop() {
+  if (state_->stopped.exchange(true)) {
+    return;
+  }
+  for (auto& started : state_->listener_list()) {
+    started->stop_for_runtime();
+  }
+  state_->on_every_worker([](detail::worker& w) {
+    w.for_each_connection([](detail::stream_connection& conn) { conn.terminate(close_reason::runtime_stopped); });
+  });
+  for (auto& w : state_->workers) {
+    w->stop_and_join();
+  }
+}
+
+}  // namespace polyport

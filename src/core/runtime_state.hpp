@@ -1,0 +1,48 @@
+#pragma once
+// What a runtime owns: workers, protocol registry, listeners, statistics and the client pool.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/protocol_registry.hpp"
+#include "core/stats_sink.hpp"
+#include "core/worker.hpp"
+#include "polyport/runtime.hpp"
+
+namespace polyport::detail {
+class stream_listener;
+class connection_pool;
+}  // namespace polyport::detail
+
+namespace polyport {
+
+struct runtime::state : std::enable_shared_from_this<runtime::state> {
+  explicit state(runtime_options settings);
+  ~state();
+
+  // The worker with the fewest connections, for connections with no home yet.
+  detail::worker& least_loaded_worker();
+  // Runs `action` on every worker and, unless called from a worker, waits for all of them.
+  void on_every_worker(const std::function<void(detail::worker&)>& action);
+
+  void add_listener(std::shared_ptr<detail::stream_listener> started);
+  void remove_listener(const detail::stream_listener* stopped);
+  std::vector<std::shared_ptr<detail::stream_listener>> listener_list() const;
+
+  runtime_options settings;
+  std::vector<std::unique_ptr<detail::worker>> workers;
+  detail::protocol_registry registry;
+  std::shared_ptr<detail::stats_sink> totals;
+  std::shared_ptr<detail::stats_sink> client_totals;
+  std::unique_ptr<detail::connection_pool> pool;
+  std::atomic<bool> stopped{false};
+
+ private:
+  mutable std::mutex listeners_mutex_;
+  std::vector<std::shared_ptr<detail::stream_listener>> listeners_;
+};
+
+}  // namespace polyport

@@ -1,0 +1,449 @@
+#include "core/stream_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "polyport/framer.hpp"
+#include "polyport/protocol.hpp"
+
+namespace polyport::detail {
+
+namespace {
+
+// Reads per readiness event before yielding to the worker's other connections.
+constexpr int reads_per_turn = 16;
+
+std::uint64_t next_connection_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+}  // namespace
+
+stream_connection::stream_connection(worker& owner, std::shared_ptr<const connection_context> context,
+                                     std::unique_ptr<byte_stream> stream, endpoint local, endpoint remote)
+    : connection(next_connection_id(), context->metadata, context->user_data),
+      worker_(owner),
+      context_(std::move(context)),
+      stream_(std::move(stream)),
+      descriptor_(owner.io(), stream_->fd()),
+      local_(std::move(local)),
+      remote_(std::move(remote)),
+      own_stats_(context_->own_stats->shard(owner.index())),
+      total_stats_(context_->total_stats->shard(owner.index())) {}
+
+stream_connection::~stream_connection() {
+  if (descriptor_.is_open()) {
+    // The stream owns the descriptor; the asio object only watches it.
+    descriptor_.release();
+  }
+}
+
+void stream_connection::start(opened_handler on_opened) {
+  self_ = shared_from_this();
+  on_opened_ = std::move(on_opened);
+  worker_.adopt(*this);
+  stats_shard::add(own_stats_.opened, 1);
+  stats_shard::add(total_stats_.opened, 1);
+  // The idle timeout covers the handshake too, so a silent peer cannot hold a slot.
+  worker_.idle().watch(*this, context_->idle_timeout);
+  phase_ = phase::handshaking;
+  continue_handshake();
+}
+
+void stream_connection::continue_handshake() {
+  io_outcome outcome = stream_->handshake();
+  switch (outcome.status) {
+    case io_status::done:
+      become_open();
+      return;
+    case io_status::want_read:
+      wait_readable();
+      return;
+    case io_status::want_write:
+      wait_writable();
+      return;
+    case io_status::closed:
+      finish(close_reason::handshake_error, "peer closed during the handshake");
+      return;
+    case io_status::failed:
+      finish(close_reason::handshake_error, outcome.error);
+      return;
+  }
+}
+
+void stream_connection::become_open() {
+  phase_ = phase::open;
+  guarded([&] { context_->protocol->on_open(*this); });
+  if (on_opened_) {
+    auto opened = std::move(on_opened_);
+    opened(phase_ == phase::closed ? nullptr : this, phase_ == phase::closed ? pending_close_.detail : std::string());
+  }
+  if (phase_ == phase::closed) {
+    return;
+  }
+  if (!outbound_.empty()) {
+    flush();
+  }
+  if (phase_ == phase::open && !reading_paused_) {
+    on_readable();
+  }
+}
+
+template <class Callback>
+bool stream_connection::guarded(Callback&& callback) {
+  try {
+    callback();
+    return true;
+  } catch (const std::exception& failure) {
+    finish(close_reason::callback_error, failure.what());
+  } catch (...) {
+    finish(close_reason::callback_error, "unknown exception");
+  }
+  return false;
+}
+
+void stream_connection::wait_readable() {
+  if (read_waiting_ || phase_ == phase::closed) {
+    return;
+  }
+  read_waiting_ = true;
+  descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                         [self = shared_from_this()](const boost::system::error_code& error) {
+                           self->read_waiting_ = false;
+                           if (error || self->phase_ == phase::closed) {
+                             return;
+                           }
+                           if (self->phase_ == phase::handshaking) {
+                             self->continue_handshake();
+                           } else {
+                             self->on_readable();
+                           }
+                         });
+}
+
+void stream_connection::wait_writable() {
+  if (write_waiting_ || phase_ == phase::closed) {
+    return;
+  }
+  write_waiting_ = true;
+  descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& error) {
+                           self->write_waiting_ = false;
+                           if (error || self->phase_ == phase::closed) {
+                             return;
+                           }
+                           if (self->phase_ == phase::handshaking) {
+                             self->continue_handshake();
+                           } else {
+                             self->on_writable_ready();
+                           }
+                         });
+}
+
+void stream_connection::on_readable() {
+  if (write_wants_read_) {
+    write_wants_read_ = false;
+    flush();
+  }
+  for (int turn = 0; turn < reads_per_turn; ++turn) {
+    if (phase_ != phase::open || reading_paused_) {
+      return;
+    }
+    std::span<std::byte> buffer = worker_.read_buffer();
+    io_outcome outcome = stream_->read(buffer);
+    switch (outcome.status) {
+      case io_status::done:
+        stats_shard::add(own_stats_.bytes_in, outcome.bytes);
+        stats_shard::add(total_stats_.bytes_in, outcome.bytes);
+        worker_.idle().touch(*this);
+        deliver(buffer.first(outcome.bytes));
+        continue;
+      case io_status::want_read:
+        wait_readable();
+        return;
+      case io_status::want_write:
+        read_wants_write_ = true;
+        wait_writable();
+        return;
+      case io_status::closed:
+        finish(close_reason::peer_closed, {});
+        return;
+      case io_status::failed:
+        finish(close_reason::io_error, outcome.error);
+        return;
+    }
+  }
+  // Still more to read: let the worker's other connections run first.
+  read_waiting_ = true;
+  boost::asio::post(worker_.io(), [self = shared_from_this()] {
+    self->read_waiting_ = false;
+    self->on_readable();
+  });
+}
+
+void stream_connection::deliver(std::span<const std::byte> bytes) {
+  bool had_leftovers = !cumulation_.empty();
+  if (had_leftovers) {
+    cumulation_.insert(cumulation_.end(), bytes.begin(), bytes.end());
+  }
+  // A copy of the span: the protocol must see a stable view even if it sends or closes.
+  std::span<const std::byte> input = had_leftovers ? std::span<const std::byte>(cumulation_) : bytes;
+  std::size_t consumed = 0;
+  if (!guarded([&] { consumed = context_->protocol->on_data(*this, input); })) {
+    return;
+  }
+  if (phase_ == phase::closed) {
+    return;
+  }
+  if (consumed > input.size()) {
+    finish(close_reason::callback_error, "on_data consumed more bytes than it was given");
+    return;
+  }
+  if (had_leftovers) {
+    cumulation_.erase(cumulation_.begin(), cumulation_.begin() + static_cast<std::ptrdiff_t>(consumed));
+  } else if (consumed < input.size()) {
+    cumulation_.assign(input.begin() + static_cast<std::ptrdiff_t>(consumed), input.end());
+  }
+  if (cumulation_.empty()) {
+    if (cumulation_.capacity() != 0) {
+      std::vector<std::byte>().swap(cumulation_);
+    }
+  } else if (cumulation_.size() > context_->max_frame) {
+    finish(close_reason::frame_error, "buffered " + std::to_string(cumulation_.size()) +
+                                          " bytes without a complete frame (max_frame " +
+                                          std::to_string(context_->max_frame) + ")");
+  }
+}
+
+bool stream_connection::send(std::span<const std::byte> message) {
+  if (phase_ != phase::open && phase_ != phase::handshaking) {
+    return false;
+  }
+  const polyport::framer& framing = *context_->framer;
+  if (message.size() > framing.max_payload()) {
+    return false;
+  }
+  std::array<std::byte, framer::max_prefix_size> prefix_bytes{};
+  std::size_t prefix_size = framing.write_prefix(message.size(), prefix_bytes);
+  std::span<const std::byte> prefix(prefix_bytes.data(), prefix_size);
+  if (outbound_.empty() && phase_ == phase::open && !write_waiting_ && !write_wants_read_) {
+    return write_now(prefix, message);
+  }
+  outbound_.append(prefix);
+  outbound_.append(message);
+  update_writable();
+  return true;
+}
+
+bool stream_connection::write_now(std::span<const std::byte> prefix, std::span<const std::byte> body) {
+  std::array<iovec, 2> parts{{{const_cast<std::byte*>(prefix.data()), prefix.size()},
+                              {const_cast<std::byte*>(body.data()), body.size()}}};
+  std::span<const iovec> gather = prefix.empty() ? std::span<const iovec>(parts).subspan(1) : std::span<const iovec>(parts);
+  io_outcome outcome = stream_->write(gather);
+  if (outcome.status == io_status::failed) {
+    finish(close_reason::io_error, outcome.error);
+    return false;
+  }
+  std::size_t written = outcome.status == io_status::done ? outcome.bytes : 0;
+  after_written(written);
+  if (written < prefix.size()) {
+    outbound_.append(prefix.subspan(written));
+    written = 0;
+  } else {
+    written -= prefix.size();
+  }
+  if (written < body.size()) {
+    outbound_.append(body.subspan(written));
+  }
+  if (!outbound_.empty()) {
+    if (outcome.status == io_status::want_read) {
+      write_wants_read_ = true;
+      wait_readable();
+    } else {
+      wait_writable();
+    }
+    update_writable();
+  }
+  return true;
+}
+
+void stream_connection::on_writable_ready() {
+  if (read_wants_write_) {
+    read_wants_write_ = false;
+    on_readable();
+    if (phase_ == phase::closed) {
+      return;
+    }
+  }
+  flush();
+}
+
+void stream_connection::flush() {
+  while (!outbound_.empty()) {
+    std::span<const std::byte> pending = outbound_.pending();
+    iovec part{const_cast<std::byte*>(pending.data()), pending.size()};
+    io_outcome outcome = stream_->write(std::span<const iovec>(&part, 1));
+    switch (outcome.status) {
+      case io_status::done:
+        outbound_.consume(outcome.bytes);
+        after_written(outcome.bytes);
+        if (outcome.bytes == 0) {
+          wait_writable();
+          return;
+        }
+        continue;
+      case io_status::want_write:
+        wait_writable();
+        return;
+      case io_status::want_read:
+        write_wants_read_ = true;
+        wait_readable();
+        return;
+      case io_status::closed:
+        finish(close_reason::peer_closed, {});
+        return;
+      case io_status::failed:
+        finish(close_reason::io_error, outcome.error);
+        return;
+    }
+  }
+  if (phase_ == phase::closing) {
+    finish(pending_close_.reason, pending_close_.detail);
+    return;
+  }
+  update_writable();
+}
+
+void stream_connection::after_written(std::size_t count) {
+  if (count == 0) {
+    return;
+  }
+  stats_shard::add(own_stats_.bytes_out, count);
+  stats_shard::add(total_stats_.bytes_out, count);
+  worker_.idle().touch(*this);
+}
+
+void stream_connection::update_writable() {
+  bool now_writable = writable_ ? outbound_.size() <= context_->high_watermark : outbound_.size() <= context_->low_watermark;
+  if (now_writable == writable_ || phase_ != phase::open) {
+    return;
+  }
+  writable_ = now_writable;
+  guarded([&] { context_->protocol->on_writable(*this, now_writable); });
+}
+
+void stream_connection::pause_reading() {
+  reading_paused_ = true;
+}
+
+void stream_connection::resume_reading() {
+  if (!reading_paused_) {
+    return;
+  }
+  reading_paused_ = false;
+  if (phase_ == phase::open && !read_waiting_) {
+    // Read at once: bytes that arrived while paused raise no new readiness edge.
+    read_waiting_ = true;
+    boost::asio::post(worker_.io(), [self = shared_from_this()] {
+      self->read_waiting_ = false;
+      self->on_readable();
+    });
+  }
+}
+
+void stream_connection::set_idle_timeout(std::chrono::milliseconds timeout) {
+  if (phase_ != phase::closed) {
+    worker_.idle().watch(*this, timeout);
+  }
+}
+
+std::string stream_connection::security() const {
+  return stream_ ? stream_->description() : std::string();
+}
+
+void stream_connection::close_with(close_reason reason, std::string detail) {
+  if (phase_ == phase::closing || phase_ == phase::closed) {
+    return;
+  }
+  if (outbound_.empty() || phase_ != phase::open) {
+    finish(reason, std::move(detail));
+    return;
+  }
+  phase_ = phase::closing;
+  pending_close_ = {reason, std::move(detail)};
+  wait_writable();
+}
+
+void stream_connection::terminate(close_reason reason) {
+  finish(reason, {});
+}
+
+void stream_connection::idle_expired() {
+  if (phase_ == phase::open) {
+    idle_action action = idle_action::close;
+    if (!guarded([&] { action = context_->protocol->on_idle(*this); })) {
+      return;
+    }
+    if (phase_ != phase::open) {
+      return;
+    }
+    if (action == idle_action::keep) {
+      worker_.idle().watch(*this, context_->idle_timeout);
+      return;
+    }
+  }
+  finish(close_reason::idle_timeout, {});
+}
+
+void stream_connection::finish(close_reason reason, std::string detail) {
+  if (phase_ == phase::closed) {
+    return;
+  }
+  bool was_open = phase_ == phase::open || phase_ == phase::closing;
+  phase_ = phase::closed;
+  pending_close_ = {reason, detail};
+  if (open_flag_) {
+    open_flag_->store(false, std::memory_order_relaxed);
+  }
+  worker_.idle().unwatch(*this);
+  stream_->shutdown();
+  descriptor_.release();  // cancels the pending waits; the stream closes the descriptor
+  stream_.reset();
+  std::vector<std::byte>().swap(cumulation_);
+  outbound_ = {};
+  auto index = static_cast<std::size_t>(reason);
+  stats_shard::add(own_stats_.closed[index], 1);
+  stats_shard::add(total_stats_.closed[index], 1);
+  context_->own_stats->current().fetch_sub(1, std::memory_order_relaxed);
+  context_->total_stats->current().fetch_sub(1, std::memory_order_relaxed);
+  worker_.forget(*this);
+  if (was_open) {
+    try {
+      context_->protocol->on_close(*this, pending_close_);
+    } catch (const std::exception& failure) {
+      spdlog::warn("connection {}: on_close threw: {}", id(), failure.what());
+    } catch (...) {
+      spdlog::warn("connection {}: on_close threw", id());
+    }
+  } else if (on_opened_) {
+    auto opened = std::move(on_opened_);
+    opened(nullptr, pending_close_.detail.empty() ? std::string(to_string(reason)) : pending_close_.detail);
+  }
+  if (context_->on_closed) {
+    context_->on_closed(*this);
+  }
+  // Released from the event loop: whoever called finish() may still be using this object.
+  boost::asio::post(worker_.io(), [keep = std::move(self_)] {});
+}
+
+connection_ref stream_connection::ref() {
+  if (!open_flag_) {
+    open_flag_ = std::make_shared<std::atomic<bool>>(phase_ != phase::closed);
+  }
+  return connection_ref(weak_from_this(), &worker_, id(), remote_, open_flag_);
+}
+
+}  // namespace polyport::detail

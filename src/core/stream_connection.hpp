@@ -1,0 +1,109 @@
+#pragma once
+// The connection of every stream transport (tcp, tls, unix): handshake, the read path into the
+// worker's buffer and the cumulation buffer, the outbound queue with watermarks, idle timeout and
+// the single close.
+//
+//   wait readable ─▶ read into worker buffer ─▶ (append to cumulation if leftovers) ─▶ on_data
+//   send ─▶ write now if idle ─▶ rest to outbound_buffer ─▶ wait writable ─▶ flush ─▶ on_writable
+//
+// Thread safety: distinct objects: safe. Shared objects: unsafe; owning worker only.
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/connection_context.hpp"
+#include "core/idle_tracker.hpp"
+#include "core/outbound_buffer.hpp"
+#include "core/worker.hpp"
+#include "polyport/connection.hpp"
+#include "transport/byte_stream.hpp"
+
+namespace polyport::detail {
+
+class stream_connection final : public connection,
+                                public idle_member,
+                                public list_node<registry_tag>,
+                                public std::enable_shared_from_this<stream_connection> {
+ public:
+  // Called once the connection is open (outbound: after on_open) or has failed before opening.
+  using opened_handler = std::function<void(stream_connection*, const std::string& error)>;
+
+  stream_connection(worker& owner, std::shared_ptr<const connection_context> context, std::unique_ptr<byte_stream> stream,
+                    endpoint local, endpoint remote);
+  ~stream_connection() override;
+
+  // Starts the handshake and, once open, reading. On the owning worker. The creator has counted
+  // the connection in its context's `current` counters already; finish() takes it off.
+  void start(opened_handler on_opened = nullptr);
+  // Closes at once without flushing; used when a listener or the runtime stops.
+  void terminate(close_reason reason);
+
+  const connection_context& context() const { return *context_; }
+
+  // connection
+  bool send(std::span<const std::byte> message) override;
+  void close_with(close_reason reason, std::string detail) override;
+  void pause_reading() override;
+  void resume_reading() override;
+  bool writable() const override { return writable_; }
+  std::size_t queued_bytes() const override { return outbound_.size(); }
+  void set_idle_timeout(std::chrono::milliseconds timeout) override;
+  const endpoint& local() const override { return local_; }
+  const endpoint& remote() const override { return remote_; }
+  polyport::transport transport() const override { return context_->transport; }
+  std::string_view scheme() const override { return context_->scheme; }
+  bool is_outbound() const override { return context_->outbound; }
+  bool is_open() const override { return phase_ == phase::open; }
+  std::string security() const override;
+  const polyport::framer& framer() const override { return *context_->framer; }
+  connection_ref ref() override;
+
+  // idle_member
+  void idle_expired() override;
+
+ private:
+  enum class phase { created, handshaking, open, closing, closed };
+
+  void continue_handshake();
+  void become_open();
+  void wait_readable();
+  void wait_writable();
+  void on_readable();
+  void on_writable_ready();
+  void deliver(std::span<const std::byte> bytes);
+  bool write_now(std::span<const std::byte> prefix, std::span<const std::byte> body);
+  void flush();
+  void after_written(std::size_t count);
+  void update_writable();
+  void finish(close_reason reason, std::string detail);
+  template <class Callback>
+  bool guarded(Callback&& callback);
+
+  worker& worker_;
+  std::shared_ptr<const connection_context> context_;
+  std::unique_ptr<byte_stream> stream_;
+  boost::asio::posix::stream_descriptor descriptor_;
+  endpoint local_;
+  endpoint remote_;
+  std::vector<std::byte> cumulation_;
+  outbound_buffer outbound_;
+  stats_shard& own_stats_;
+  stats_shard& total_stats_;
+  std::shared_ptr<std::atomic<bool>> open_flag_;  // made on the first ref()
+  std::shared_ptr<stream_connection> self_;       // keeps it alive until it closes
+  opened_handler on_opened_;
+  close_info pending_close_;
+  phase phase_ = phase::created;
+  bool read_waiting_ = false;
+  bool write_waiting_ = false;
+  bool reading_paused_ = false;
+  bool writable_ = true;
+  bool read_wants_write_ = false;  // TLS: a read needs the socket writable first
+  bool write_wants_read_ = false;  // TLS: a write needs the socket readable first
+};
+
+}  // namespace polyport::detail

@@ -1,0 +1,17 @@
+#include "polyport/echo_protocol.hpp"
+
+namespace polyport {
+
+void echo_protocol::on_message(connection& conn, std::span<const std::byte> message) {
+  conn.send(message);
+}
+
+void echo_protocol::on_writable(connection& conn, bool writable) {
+  if (writable) {
+    conn.resume_reading();
+  } else {
+    conn.pause_reading();
+  }
+}
+
+}  // namespace polyport
