@@ -54,7 +54,7 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt> {
       connected();
       return;
     }
-    if (errno != EINPROGRESS && errno != EAGAIN) {
+    if (errno != EINPROGRESS) {
       fail(describe_errno(errno));
       return;
     }

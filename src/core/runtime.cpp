@@ -1,7 +1,5 @@
 #include "polyport/runtime.hpp"
 
-#include <csignal>
-
 #include "client/connection_pool.hpp"
 #include "client/connector.hpp"
 #include "client/destination_walk.hpp"
@@ -14,16 +12,6 @@ namespace polyport {
 
 namespace {
 
-// A peer that has gone must not kill the process with SIGPIPE (TLS writes go through OpenSSL,
-// which cannot pass MSG_NOSIGNAL).
-void ignore_sigpipe() {
-  static const bool done = [] {
-    std::signal(SIGPIPE, SIG_IGN);
-    return true;
-  }();
-  (void)done;
-}
-
 template <class Start>
 std::future<result<connection_ref>> as_future(Start start) {
   auto promise = std::make_shared<std::promise<result<connection_ref>>>();
@@ -34,9 +22,7 @@ std::future<result<connection_ref>> as_future(Start start) {
 
 }  // namespace
 
-runtime::runtime(runtime_options settings) : state_(std::make_shared<state>(settings)) {
-  ignore_sigpipe();
-}
+runtime::runtime(runtime_options settings) : state_(std::make_shared<state>(settings)) {}
 
 runtime::~runtime() {
   stop();
@@ -197,6 +183,9 @@ void runtime::stop() {
   state_->on_every_worker([](detail::worker& w) {
     w.for_each_connection([](detail::stream_connection& conn) { conn.terminate(close_reason::runtime_stopped); });
   });
+  // Closed connections free themselves through their worker's queue: let that run first, so
+  // nothing is destroyed on another thread.
+  state_->on_every_worker([](detail::worker&) {});
   for (auto& w : state_->workers) {
     w->stop_and_join();
   }
