@@ -160,19 +160,7 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt> {
 
 std::shared_ptr<connection_context> make_outbound_context(runtime::state& owner, const route_plan& route,
                                                           std::shared_ptr<void> user_data) {
-  auto context = std::make_shared<connection_context>();
-  context->scheme = route.scheme;
-  context->transport = route.transport;
-  context->protocol = route.handler;
-  context->framer = route.handler->make_framer(route.opts);
-  context->max_frame = route.opts.max_frame.value_or(default_max_frame);
-  context->idle_timeout = route.idle_timeout();
-  context->metadata = std::make_shared<const metadata>(route.opts.metadata);
-  context->user_data = std::move(user_data);
-  context->own_stats = owner.client_totals;
-  context->total_stats = owner.totals;
-  context->outbound = true;
-  return context;
+  return make_connection_context(route, std::move(user_data), owner.client_totals, owner.totals, true);
 }
 
 void connect_to(runtime::state& owner, worker& home, const route_plan& route, std::shared_ptr<connection_context> context,

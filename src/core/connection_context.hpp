@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "core/route_plan.hpp"
 #include "core/stats_sink.hpp"
 #include "polyport/connection.hpp"
 #include "polyport/framer.hpp"
@@ -36,5 +37,10 @@ struct connection_context {
   // Runs on the worker when a connection of this context has closed (owner bookkeeping).
   std::function<void(stream_connection&)> on_closed;
 };
+
+// The context for the connections of `route` (a listener's, or one outbound connect's).
+std::shared_ptr<connection_context> make_connection_context(const route_plan& route, std::shared_ptr<void> user_data,
+                                                            std::shared_ptr<stats_sink> own_stats,
+                                                            std::shared_ptr<stats_sink> total_stats, bool outbound);
 
 }  // namespace polyport::detail

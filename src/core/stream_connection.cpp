@@ -106,41 +106,30 @@ bool stream_connection::guarded(Callback&& callback) {
 }
 
 void stream_connection::wait_readable() {
-  if (read_waiting_ || phase_ == phase::closed) {
-    return;
-  }
-  read_waiting_ = true;
-  descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_read,
-                         [self = shared_from_this()](const boost::system::error_code& error) {
-                           self->read_waiting_ = false;
-                           if (error || self->phase_ == phase::closed) {
-                             return;
-                           }
-                           if (self->phase_ == phase::handshaking) {
-                             self->continue_handshake();
-                           } else {
-                             self->on_readable();
-                           }
-                         });
+  wait_for(boost::asio::posix::descriptor_base::wait_read, read_waiting_, &stream_connection::on_readable);
 }
 
 void stream_connection::wait_writable() {
-  if (write_waiting_ || phase_ == phase::closed) {
+  wait_for(boost::asio::posix::descriptor_base::wait_write, write_waiting_, &stream_connection::on_writable_ready);
+}
+
+void stream_connection::wait_for(boost::asio::posix::descriptor_base::wait_type direction, bool& waiting,
+                                 void (stream_connection::*when_ready)()) {
+  if (waiting || phase_ == phase::closed) {
     return;
   }
-  write_waiting_ = true;
-  descriptor_.async_wait(boost::asio::posix::descriptor_base::wait_write,
-                         [self = shared_from_this()](const boost::system::error_code& error) {
-                           self->write_waiting_ = false;
-                           if (error || self->phase_ == phase::closed) {
-                             return;
-                           }
-                           if (self->phase_ == phase::handshaking) {
-                             self->continue_handshake();
-                           } else {
-                             self->on_writable_ready();
-                           }
-                         });
+  waiting = true;
+  descriptor_.async_wait(direction, [self = shared_from_this(), &waiting, when_ready](const boost::system::error_code& error) {
+    waiting = false;
+    if (error || self->phase_ == phase::closed) {
+      return;
+    }
+    if (self->phase_ == phase::handshaking) {
+      self->continue_handshake();
+    } else {
+      ((*self).*when_ready)();
+    }
+  });
 }
 
 void stream_connection::on_readable() {

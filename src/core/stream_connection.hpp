@@ -72,6 +72,8 @@ class stream_connection final : public connection,
   void become_open();
   void wait_readable();
   void wait_writable();
+  void wait_for(boost::asio::posix::descriptor_base::wait_type direction, bool& waiting,
+                void (stream_connection::*when_ready)());
   void on_readable();
   void on_writable_ready();
   void deliver(std::span<const std::byte> bytes);

@@ -71,18 +71,7 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
     started->tls_ = *context;
   }
   started->stats_ = std::make_shared<stats_sink>(static_cast<unsigned>(runtime_state->workers.size()));
-  auto context = std::make_shared<connection_context>();
-  context->scheme = p.scheme;
-  context->transport = p.transport;
-  context->protocol = p.handler;
-  context->framer = p.handler->make_framer(p.opts);
-  context->max_frame = p.opts.max_frame.value_or(default_max_frame);
-  context->idle_timeout = p.idle_timeout();
-  context->metadata = std::make_shared<const metadata>(p.opts.metadata);
-  context->user_data = started->user_data_;
-  context->own_stats = started->stats_;
-  context->total_stats = runtime_state->totals;
-  started->context_ = std::move(context);
+  started->context_ = make_connection_context(p, started->user_data_, started->stats_, runtime_state->totals, false);
   if (auto opened = started->open_sockets(*runtime_state); !opened) {
     return error{"cannot listen on \"" + p.url_text + "\": " + opened.error().message};
   }

@@ -1,0 +1,214 @@
+#include "url/option_table.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "url/option_values.hpp"
+
+namespace polyport::detail {
+
+namespace {
+
+// Erlang's longest timer (~49.7 days): NkPACKET users never had longer timeouts.
+constexpr std::uint64_t max_milliseconds = 4294967295;
+constexpr std::uint64_t gibibyte = std::uint64_t{1} << 30;
+constexpr std::uint64_t max_int = std::numeric_limits<int>::max();
+constexpr std::uint64_t max_uint32 = std::numeric_limits<std::uint32_t>::max();
+constexpr std::uint64_t max_uint64 = std::numeric_limits<std::uint64_t>::max();
+
+enum class support { now, later };
+
+bool has_content(const std::string& text) { return !text.empty(); }
+template <class T>
+bool has_content(const std::optional<T>& value) {
+  return value.has_value();
+}
+template <class T>
+bool has_content(const std::vector<T>& list) {
+  return !list.empty();
+}
+
+template <auto member>
+bool is_set(const options& o) {
+  return has_content(o.*member);
+}
+
+template <auto tls_member>
+bool is_tls_set(const options& o) {
+  return has_content(o.tls.*tls_member);
+}
+
+template <bool allow>
+bool has_rule(const options& o) {
+  for (const access_rule& rule : o.access_rules) {
+    if (rule.allow == allow) {
+      return true;
+    }
+  }
+  return false;
+}
+
+result<std::string> parse_text(std::string_view value) { return std::string(value); }
+
+result<std::string> parse_non_empty_text(std::string_view value) {
+  if (value.empty()) {
+    return error{"expected a non-empty value"};
+  }
+  return std::string(value);
+}
+
+result<int> parse_tls_depth(std::string_view value) {
+  auto depth = parse_whole_number(value, 0, 16);
+  if (!depth) {
+    return depth.error();
+  }
+  return static_cast<int>(*depth);
+}
+
+template <auto member, auto parse>
+result<void> set_parsed(options& o, std::string_view value) {
+  auto parsed = parse(value);
+  if (!parsed) {
+    return parsed.error();
+  }
+  o.*member = std::move(*parsed);
+  return {};
+}
+
+template <auto tls_member, auto parse>
+result<void> set_tls_parsed(options& o, std::string_view value) {
+  auto parsed = parse(value);
+  if (!parsed) {
+    return parsed.error();
+  }
+  o.tls.*tls_member = std::move(*parsed);
+  return {};
+}
+
+template <auto member, std::uint64_t min, std::uint64_t max>
+result<void> set_number(options& o, std::string_view value) {
+  auto number = parse_whole_number(value, min, max);
+  if (!number) {
+    return number.error();
+  }
+  using type = typename std::remove_reference_t<decltype(o.*member)>::value_type;
+  o.*member = static_cast<type>(*number);
+  return {};
+}
+
+template <auto member, std::uint64_t min>
+result<void> set_milliseconds(options& o, std::string_view value) {
+  auto number = parse_whole_number(value, min, max_milliseconds, "milliseconds");
+  if (!number) {
+    return number.error();
+  }
+  o.*member = std::chrono::milliseconds(*number);
+  return {};
+}
+
+// allow= and deny= add rules; every other option replaces its earlier value.
+template <bool allow>
+result<void> add_rules(options& o, std::string_view value) {
+  auto rules = parse_access_rules(value, allow);
+  if (!rules) {
+    return rules.error();
+  }
+  o.access_rules.insert(o.access_rules.end(), rules->begin(), rules->end());
+  return {};
+}
+
+template <auto member, auto parse>
+constexpr option_descriptor parsed(std::string_view name, support s) {
+  return {name, &set_parsed<member, parse>, &is_set<member>, false, s == support::now};
+}
+
+template <auto member>
+constexpr option_descriptor boolean(std::string_view name, support s) {
+  return {name, &set_parsed<member, parse_boolean>, &is_set<member>, true, s == support::now};
+}
+
+template <auto member, std::uint64_t min, std::uint64_t max>
+constexpr option_descriptor number(std::string_view name, support s) {
+  return {name, &set_number<member, min, max>, &is_set<member>, false, s == support::now};
+}
+
+template <auto member, std::uint64_t min>
+constexpr option_descriptor milliseconds(std::string_view name, support s) {
+  return {name, &set_milliseconds<member, min>, &is_set<member>, false, s == support::now};
+}
+
+template <auto tls_member, auto parse>
+constexpr option_descriptor tls(std::string_view name, bool boolean = false) {
+  return {name, &set_tls_parsed<tls_member, parse>, &is_tls_set<tls_member>, boolean, true};
+}
+
+template <bool allow>
+constexpr option_descriptor rules(std::string_view name, support s) {
+  return {name, &add_rules<allow>, &has_rule<allow>, false, s == support::now};
+}
+
+constexpr auto now = support::now;
+constexpr auto later = support::later;
+
+constexpr std::array table{
+    parsed<&options::transport, parse_transport>("transport", now),
+    milliseconds<&options::idle_timeout, 0>("idle_timeout", now),
+    milliseconds<&options::connect_timeout, 1>("connect_timeout", now),
+    milliseconds<&options::send_timeout, 1>("send_timeout", later),
+    number<&options::max_connections, 1, max_int>("max_connections", now),
+    number<&options::acceptors, 1, 1024>("tcp_listeners", now),
+    number<&options::acceptors, 1, 1024>("acceptors", now),
+    number<&options::backlog, 1, 65535>("backlog", now),
+    parsed<&options::host, parse_non_empty_text>("host", now),
+    parsed<&options::path, parse_non_empty_text>("path", now),
+    parsed<&options::ws_proto, parse_ws_proto>("ws_proto", later),
+    parsed<&options::class_name, parse_non_empty_text>("class", now),
+    tls<&tls_options::certfile, parse_non_empty_text>("tls_certfile"),
+    tls<&tls_options::keyfile, parse_non_empty_text>("tls_keyfile"),
+    tls<&tls_options::cacertfile, parse_non_empty_text>("tls_cacertfile"),
+    tls<&tls_options::password, parse_text>("tls_password"),
+    tls<&tls_options::verify, parse_boolean>("tls_verify", true),
+    tls<&tls_options::depth, parse_tls_depth>("tls_depth"),
+    tls<&tls_options::versions, parse_tls_versions>("tls_versions"),
+    parsed<&options::tcp_packet, parse_framing>("tcp_packet", now),
+    number<&options::max_frame, 1, gibibyte>("max_frame", now),
+    boolean<&options::no_dns_cache>("no_dns_cache", now),
+    boolean<&options::force_new>("force_new", now),
+    boolean<&options::nodelay>("nodelay", now),
+    boolean<&options::keepalive>("keepalive", now),
+    number<&options::sndbuf, 1, gibibyte>("sndbuf", now),
+    number<&options::rcvbuf, 1, gibibyte>("rcvbuf", now),
+    boolean<&options::udp_stun_reply>("udp_stun_reply", later),
+    boolean<&options::udp_no_connections>("udp_no_connections", later),
+    boolean<&options::udp_to_tcp>("udp_to_tcp", later),
+    boolean<&options::udp_starts_tcp>("udp_starts_tcp", later),
+    number<&options::udp_max_size, 1, 65507>("udp_max_size", later),  // largest IPv4 UDP payload
+    number<&options::sctp_out_streams, 1, 65535>("sctp_out_streams", later),
+    number<&options::sctp_in_streams, 1, 65535>("sctp_in_streams", later),
+    rules<true>("allow", later),
+    rules<false>("deny", later),
+    parsed<&options::proxy_protocol, parse_proxy_protocol>("proxy_protocol", later),
+    milliseconds<&options::proxy_protocol_timeout, 1>("proxy_protocol_timeout", later),
+    parsed<&options::max_conn_rate, parse_connection_rate>("max_conn_rate", later),
+    number<&options::max_conn_burst, 1, max_uint32>("max_conn_burst", later),
+    number<&options::rate_limit, 1, max_uint64>("rate_limit", later),
+    number<&options::rate_limit_burst, 1, max_uint64>("rate_limit_burst", later),
+};
+
+}  // namespace
+
+std::span<const option_descriptor> option_table() { return table; }
+
+const option_descriptor* find_option(std::string_view name) {
+  for (const option_descriptor& descriptor : table) {
+    if (descriptor.name == name) {
+      return &descriptor;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace polyport::detail
