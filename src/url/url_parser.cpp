@@ -217,6 +217,10 @@ result<std::string> parse_display_name(std::string_view text) {
   if (text.find('"') != npos) {
     return error{"invalid display name"};
   }
+  // A colon before '<' means a URL came first: `echo://h;a=<x>` holds an unquoted "<".
+  if (text.find(':') != npos) {
+    return error{"unexpected \"<\" inside the URL (quote a value that holds one)"};
+  }
   return std::string(text);
 }
 

@@ -1,0 +1,100 @@
+#pragma once
+// Options of listeners and connections (DESIGN.md §4). Each can be given as a URL parameter
+// (`echo://h:5;idle_timeout=5000`) or set in code; code wins over the URL. docs/options.md
+// describes every option. Unknown or malformed options are errors that name the option, never
+// silently dropped (NkPACKET drops them).
+// Thread safety: plain value types and pure functions.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "polyport/cidr.hpp"
+#include "polyport/framing.hpp"
+#include "polyport/result.hpp"
+#include "polyport/tls_options.hpp"
+#include "polyport/transport.hpp"
+#include "polyport/url.hpp"
+
+namespace polyport {
+
+// PROXY protocol (haproxy.org proxy-protocol.txt) expected in front of accepted connections.
+enum class proxy_protocol_mode {
+  off,       // no header
+  v1,        // a text header is required
+  v2,        // a binary header is required
+  any,       // a v1 or v2 header is required
+  optional,  // a v1 or v2 header is read when present
+};
+
+// One allow= or deny= entry. Rules are checked in URL order; the first match decides.
+struct access_rule {
+  bool allow = true;
+  std::optional<cidr> network;  // nullopt: every address (`allow=all`)
+
+  friend bool operator==(const access_rule&, const access_rule&) = default;
+};
+
+// At most `count` new connections per `period` (`max_conn_rate=100/1`).
+struct connection_rate {
+  std::uint32_t count = 0;
+  std::chrono::milliseconds period{0};
+
+  friend bool operator==(const connection_rate&, const connection_rate&) = default;
+};
+
+// Unset fields take the transport's default (docs/options.md).
+struct options {
+  std::optional<polyport::transport> transport;
+  std::optional<std::chrono::milliseconds> idle_timeout;  // 0 disables the idle timeout
+  std::optional<std::chrono::milliseconds> connect_timeout, send_timeout, proxy_protocol_timeout;
+  std::optional<std::size_t> max_connections;
+  std::optional<unsigned> acceptors;  // URL names: tcp_listeners and acceptors
+  std::optional<int> backlog;
+  std::optional<std::string> host, path, ws_proto, class_name;  // URL name of class_name: "class"
+  tls_options tls;  // tls_certfile, tls_keyfile, tls_cacertfile, tls_password, tls_verify,
+                    // tls_depth, tls_versions
+  std::optional<framing> tcp_packet;
+  std::optional<std::size_t> max_frame;  // bytes
+  std::optional<bool> no_dns_cache, force_new, nodelay, keepalive;
+  std::optional<std::size_t> sndbuf, rcvbuf;
+  std::optional<bool> udp_stun_reply, udp_no_connections, udp_to_tcp, udp_starts_tcp;
+  std::optional<std::size_t> udp_max_size;
+  std::optional<unsigned> sctp_out_streams, sctp_in_streams;
+  std::vector<access_rule> access_rules;  // allow= and deny=, in URL order
+  std::optional<proxy_protocol_mode> proxy_protocol;
+  std::optional<connection_rate> max_conn_rate;
+  std::optional<std::uint32_t> max_conn_burst;
+  std::optional<std::uint64_t> rate_limit, rate_limit_burst;  // bytes per second, bytes
+  std::string user, password;                                 // the URL's userinfo
+  // The URL's ?headers (a flag header has the value ""): NkPACKET's user_state.
+  std::vector<std::pair<std::string, std::string>> metadata;
+};
+
+// Reads `u`'s uri_params, then its params (a later value wins; allow/deny add rules in order),
+// then its headers into metadata. `host` comes from the URL host unless it is an any-address
+// (0.0.0.0, ::) or empty, and `path` from the URL path; ;host= and ;path= override both.
+// Errors: `unknown option "foo" in URL "..."`,
+// `invalid option "idle_timeout=abc" in URL "...": expected a whole number of milliseconds`.
+result<options> options_from_url(const url& u);
+
+// Every field set in `from_code` wins; access_rules and metadata from code replace the URL's
+// when not empty; tls fields merge one by one.
+options merge_options(const options& from_url, const options& from_code);
+
+// An error such as `option "ws_proto" is not supported yet` or
+// `transport "udp" is not supported yet` when `o` asks for a feature not built yet.
+result<void> check_supported(const options& o);
+
+// "raw", "1", "2", "4", "line": the tcp_packet values.
+std::string_view to_string(framing f);
+
+// "off", "v1", "v2", "any", "optional": the proxy_protocol values.
+std::string_view to_string(proxy_protocol_mode mode);
+
+}  // namespace polyport
