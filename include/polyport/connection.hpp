@@ -98,11 +98,11 @@ class connection {
 
   std::uint64_t id() const { return id_; }
   // URL ?headers of the listener (inbound) or of the URL connected to (outbound).
-  const polyport::metadata& metadata() const { return *metadata_; }
+  virtual const polyport::metadata& metadata() const = 0;
   // The listener's or connect call's user data, inherited by every connection (NkPACKET's user_state).
   template <class T>
   T* user_data() const {
-    return static_cast<T*>(user_data_.get());
+    return static_cast<T*>(user_data_pointer());
   }
 
   // Per-connection protocol state, typically created in on_open.
@@ -123,14 +123,11 @@ class connection {
   bool has_state() const { return state_ != nullptr; }
 
  protected:
-  connection(std::uint64_t id, std::shared_ptr<const polyport::metadata> metadata, std::shared_ptr<void> user_data)
-      : id_(id), metadata_(std::move(metadata)), user_data_(std::move(user_data)) {}
-  void reset_state() { state_.reset(); }
+  explicit connection(std::uint64_t id) : id_(id) {}
+  virtual void* user_data_pointer() const = 0;
 
  private:
   std::uint64_t id_;
-  std::shared_ptr<const polyport::metadata> metadata_;
-  std::shared_ptr<void> user_data_;
   std::unique_ptr<detail::state_box_base> state_;
 };
 

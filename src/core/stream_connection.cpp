@@ -24,7 +24,7 @@ std::uint64_t next_connection_id() {
 
 stream_connection::stream_connection(worker& owner, std::shared_ptr<const connection_context> context,
                                      std::unique_ptr<byte_stream> stream, endpoint local, endpoint remote)
-    : connection(next_connection_id(), context->metadata, context->user_data),
+    : connection(next_connection_id()),
       worker_(owner),
       context_(std::move(context)),
       stream_(std::move(stream)),
@@ -43,7 +43,9 @@ stream_connection::~stream_connection() {
 
 void stream_connection::start(opened_handler on_opened) {
   self_ = shared_from_this();
-  on_opened_ = std::move(on_opened);
+  if (on_opened) {
+    rare().on_opened = std::move(on_opened);
+  }
   worker_.adopt(*this);
   stats_shard::add(own_stats_.opened, 1);
   stats_shard::add(total_stats_.opened, 1);
@@ -77,9 +79,10 @@ void stream_connection::continue_handshake() {
 void stream_connection::become_open() {
   phase_ = phase::open;
   guarded([&] { context_->protocol->on_open(*this); });
-  if (on_opened_) {
-    auto opened = std::move(on_opened_);
-    opened(phase_ == phase::closed ? nullptr : this, phase_ == phase::closed ? pending_close_.detail : std::string());
+  if (rare_ && rare_->on_opened) {
+    auto opened = std::move(rare_->on_opened);
+    bool closed = phase_ == phase::closed;
+    opened(closed ? nullptr : this, closed ? rare_->close.detail : std::string());
   }
   if (phase_ == phase::closed) {
     return;
@@ -300,7 +303,7 @@ void stream_connection::flush() {
     }
   }
   if (phase_ == phase::closing) {
-    finish(pending_close_.reason, pending_close_.detail);
+    finish(rare_->close.reason, rare_->close.detail);
     return;
   }
   update_writable();
@@ -362,7 +365,7 @@ void stream_connection::close_with(close_reason reason, std::string detail) {
     return;
   }
   phase_ = phase::closing;
-  pending_close_ = {reason, std::move(detail)};
+  rare().close = {reason, std::move(detail)};
   wait_writable();
 }
 
@@ -393,7 +396,7 @@ void stream_connection::finish(close_reason reason, std::string detail) {
   }
   bool was_open = phase_ == phase::open || phase_ == phase::closing;
   phase_ = phase::closed;
-  pending_close_ = {reason, detail};
+  close_info why{reason, std::move(detail)};
   if (open_flag_) {
     open_flag_->store(false, std::memory_order_relaxed);
   }
@@ -410,22 +413,32 @@ void stream_connection::finish(close_reason reason, std::string detail) {
   context_->total_stats->current().fetch_sub(1, std::memory_order_relaxed);
   worker_.forget(*this);
   if (was_open) {
+    if (rare_ && rare_->on_opened) {
+      rare_->close = why;  // closed inside on_open: become_open reports it to the connector
+    }
     try {
-      context_->protocol->on_close(*this, pending_close_);
+      context_->protocol->on_close(*this, why);
     } catch (const std::exception& failure) {
       spdlog::warn("connection {}: on_close threw: {}", id(), failure.what());
     } catch (...) {
       spdlog::warn("connection {}: on_close threw", id());
     }
-  } else if (on_opened_) {
-    auto opened = std::move(on_opened_);
-    opened(nullptr, pending_close_.detail.empty() ? std::string(to_string(reason)) : pending_close_.detail);
+  } else if (rare_ && rare_->on_opened) {
+    auto opened = std::move(rare_->on_opened);
+    opened(nullptr, why.detail.empty() ? std::string(to_string(reason)) : why.detail);
   }
   if (context_->on_closed) {
     context_->on_closed(*this);
   }
   // Released from the event loop: whoever called finish() may still be using this object.
   boost::asio::post(worker_.io(), [keep = std::move(self_)] {});
+}
+
+stream_connection::rare_state& stream_connection::rare() {
+  if (!rare_) {
+    rare_ = std::make_unique<rare_state>();
+  }
+  return *rare_;
 }
 
 connection_ref stream_connection::ref() {

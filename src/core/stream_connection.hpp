@@ -60,6 +60,7 @@ class stream_connection final : public connection,
   bool is_open() const override { return phase_ == phase::open; }
   std::string security() const override;
   const polyport::framer& framer() const override { return *context_->framer; }
+  const polyport::metadata& metadata() const override { return *context_->metadata; }
   connection_ref ref() override;
 
   // idle_member
@@ -67,6 +68,14 @@ class stream_connection final : public connection,
 
  private:
   enum class phase { created, handshaking, open, closing, closed };
+
+  // What few connections need, kept out of line so idle connections stay small.
+  struct rare_state {
+    opened_handler on_opened;  // outbound, until open
+    close_info close;          // why a closing (or closed-while-opening) connection ends
+  };
+  rare_state& rare();
+  void* user_data_pointer() const override { return context_->user_data.get(); }
 
   void continue_handshake();
   void become_open();
@@ -97,8 +106,7 @@ class stream_connection final : public connection,
   stats_shard& total_stats_;
   std::shared_ptr<std::atomic<bool>> open_flag_;  // made on the first ref()
   std::shared_ptr<stream_connection> self_;       // keeps it alive until it closes
-  opened_handler on_opened_;
-  close_info pending_close_;
+  std::unique_ptr<rare_state> rare_;
   phase phase_ = phase::created;
   bool read_waiting_ = false;
   bool write_waiting_ = false;
