@@ -28,21 +28,20 @@ stream_connection::stream_connection(worker& owner, std::shared_ptr<const connec
       worker_(owner),
       context_(std::move(context)),
       stream_(std::move(stream)),
-      descriptor_(owner.io(), stream_->fd()),
       local_(std::move(local)),
       remote_(std::move(remote)),
       own_stats_(context_->own_stats->shard(owner.index())),
       total_stats_(context_->total_stats->shard(owner.index())) {}
 
 stream_connection::~stream_connection() {
-  if (descriptor_.is_open()) {
-    // The stream owns the descriptor; the asio object only watches it.
-    descriptor_.release();
+  if (registered_) {
+    worker_.reactor().remove(stream_->fd());
   }
 }
 
 void stream_connection::start(opened_handler on_opened) {
   self_ = shared_from_this();
+  registered_ = worker_.reactor().add(stream_->fd(), *this);
   if (on_opened) {
     rare().on_opened = std::move(on_opened);
   }
@@ -108,31 +107,40 @@ bool stream_connection::guarded(Callback&& callback) {
   return false;
 }
 
+// Readiness is edge-triggered: a wait is a flag, and the next edge (new bytes, buffer space, a
+// hang-up) runs what waits. Waits are only set after the stream said it would block, so no
+// edge is missed.
 void stream_connection::wait_readable() {
-  wait_for(boost::asio::posix::descriptor_base::wait_read, read_waiting_, &stream_connection::on_readable);
+  read_waiting_ = phase_ != phase::closed;
 }
 
 void stream_connection::wait_writable() {
-  wait_for(boost::asio::posix::descriptor_base::wait_write, write_waiting_, &stream_connection::on_writable_ready);
+  write_waiting_ = phase_ != phase::closed;
 }
 
-void stream_connection::wait_for(boost::asio::posix::descriptor_base::wait_type direction, bool& waiting,
-                                 void (stream_connection::*when_ready)()) {
-  if (waiting || phase_ == phase::closed) {
+void stream_connection::on_io_event(std::uint32_t events) {
+  if (phase_ == phase::closed) {
     return;
   }
-  waiting = true;
-  descriptor_.async_wait(direction, [self = shared_from_this(), &waiting, when_ready](const boost::system::error_code& error) {
-    waiting = false;
-    if (error || self->phase_ == phase::closed) {
-      return;
-    }
-    if (self->phase_ == phase::handshaking) {
-      self->continue_handshake();
+  if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    peer_hung_up_ = true;
+  }
+  if (read_waiting_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+    read_waiting_ = false;
+    if (phase_ == phase::handshaking) {
+      continue_handshake();
     } else {
-      ((*self).*when_ready)();
+      on_readable();
     }
-  });
+  }
+  if (write_waiting_ && phase_ != phase::closed && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
+    write_waiting_ = false;
+    if (phase_ == phase::handshaking) {
+      continue_handshake();
+    } else {
+      on_writable_ready();
+    }
+  }
 }
 
 void stream_connection::on_readable() {
@@ -152,6 +160,12 @@ void stream_connection::on_readable() {
         stats_shard::add(total_stats_.bytes_in, outcome.bytes);
         worker_.idle().touch(*this);
         deliver(buffer.first(outcome.bytes));
+        if (outcome.bytes < buffer.size() && stream_->drained_by_short_read() && !peer_hung_up_) {
+          // The socket is empty: anything that arrives later raises a new edge. Saves the read
+          // that would only say EAGAIN.
+          wait_readable();
+          return;
+        }
         continue;
       case io_status::want_read:
         wait_readable();
@@ -169,10 +183,10 @@ void stream_connection::on_readable() {
     }
   }
   // Still more to read: let the worker's other connections run first.
-  read_waiting_ = true;
   boost::asio::post(worker_.io(), [self = shared_from_this()] {
-    self->read_waiting_ = false;
-    self->on_readable();
+    if (!self->reading_paused_) {
+      self->on_readable();
+    }
   });
 }
 
@@ -336,12 +350,13 @@ void stream_connection::resume_reading() {
     return;
   }
   reading_paused_ = false;
-  if (phase_ == phase::open && !read_waiting_) {
+  if (phase_ == phase::open) {
     // Read at once: bytes that arrived while paused raise no new readiness edge.
-    read_waiting_ = true;
+    read_waiting_ = false;
     boost::asio::post(worker_.io(), [self = shared_from_this()] {
-      self->read_waiting_ = false;
-      self->on_readable();
+      if (self->phase_ == phase::open && !self->reading_paused_) {
+        self->on_readable();
+      }
     });
   }
 }
@@ -401,8 +416,12 @@ void stream_connection::finish(close_reason reason, std::string detail) {
     open_flag_->store(false, std::memory_order_relaxed);
   }
   worker_.idle().unwatch(*this);
+  read_waiting_ = write_waiting_ = false;
   stream_->shutdown();
-  descriptor_.release();  // cancels the pending waits; the stream closes the descriptor
+  if (registered_) {
+    worker_.reactor().remove(stream_->fd());
+    registered_ = false;
+  }
   stream_.reset();
   std::vector<std::byte>().swap(cumulation_);
   outbound_ = {};

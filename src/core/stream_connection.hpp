@@ -3,12 +3,11 @@
 // worker's buffer and the cumulation buffer, the outbound queue with watermarks, idle timeout and
 // the single close.
 //
-//   wait readable ─▶ read into worker buffer ─▶ (append to cumulation if leftovers) ─▶ on_data
+//   readiness event ─▶ read into worker buffer ─▶ (append to cumulation if leftovers) ─▶ on_data
 //   send ─▶ write now if idle ─▶ rest to outbound_buffer ─▶ wait writable ─▶ flush ─▶ on_writable
 //
 // Thread safety: distinct objects: safe. Shared objects: unsafe; owning worker only.
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -18,6 +17,7 @@
 #include "core/connection_context.hpp"
 #include "core/idle_tracker.hpp"
 #include "core/outbound_buffer.hpp"
+#include "core/readiness_reactor.hpp"
 #include "core/worker.hpp"
 #include "polyport/connection.hpp"
 #include "transport/byte_stream.hpp"
@@ -26,6 +26,7 @@ namespace polyport::detail {
 
 class stream_connection final : public connection,
                                 public idle_member,
+                                public io_event_target,
                                 public list_node<registry_tag>,
                                 public std::enable_shared_from_this<stream_connection> {
  public:
@@ -65,6 +66,8 @@ class stream_connection final : public connection,
 
   // idle_member
   void idle_expired() override;
+  // io_event_target
+  void on_io_event(std::uint32_t events) override;
 
  private:
   enum class phase { created, handshaking, open, closing, closed };
@@ -81,8 +84,6 @@ class stream_connection final : public connection,
   void become_open();
   void wait_readable();
   void wait_writable();
-  void wait_for(boost::asio::posix::descriptor_base::wait_type direction, bool& waiting,
-                void (stream_connection::*when_ready)());
   void on_readable();
   void on_writable_ready();
   void deliver(std::span<const std::byte> bytes);
@@ -97,7 +98,6 @@ class stream_connection final : public connection,
   worker& worker_;
   std::shared_ptr<const connection_context> context_;
   std::unique_ptr<byte_stream> stream_;
-  boost::asio::posix::stream_descriptor descriptor_;
   endpoint local_;
   endpoint remote_;
   std::vector<std::byte> cumulation_;
@@ -108,12 +108,14 @@ class stream_connection final : public connection,
   std::shared_ptr<stream_connection> self_;       // keeps it alive until it closes
   std::unique_ptr<rare_state> rare_;
   phase phase_ = phase::created;
+  bool registered_ = false;         // with the worker's readiness reactor
   bool read_waiting_ = false;
   bool write_waiting_ = false;
   bool reading_paused_ = false;
   bool writable_ = true;
   bool read_wants_write_ = false;  // TLS: a read needs the socket writable first
   bool write_wants_read_ = false;  // TLS: a write needs the socket readable first
+  bool peer_hung_up_ = false;      // the peer's FIN (or an error) is pending: read to the end
 };
 
 }  // namespace polyport::detail

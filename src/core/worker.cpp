@@ -12,7 +12,7 @@ constexpr std::size_t read_buffer_size = 64 * 1024;
 }  // namespace
 
 worker::worker(unsigned index)
-    : index_(index), io_(1), keep_running_(boost::asio::make_work_guard(io_)), idle_(io_), read_buffer_(read_buffer_size) {}
+    : index_(index), io_(1), keep_running_(boost::asio::make_work_guard(io_)), idle_(io_), reactor_(io_), read_buffer_(read_buffer_size) {}
 
 worker::~worker() {
   if (thread_.joinable()) {

@@ -15,6 +15,7 @@
 
 #include "core/idle_tracker.hpp"
 #include "core/intrusive_list.hpp"
+#include "core/readiness_reactor.hpp"
 
 namespace polyport::detail {
 
@@ -41,6 +42,7 @@ class worker {
   unsigned index() const { return index_; }
   boost::asio::io_context& io() { return io_; }
   idle_tracker& idle() { return idle_; }
+  readiness_reactor& reactor() { return reactor_; }
 
   // Every read of every connection of this worker lands here first; a connection keeps only
   // what its protocol left unconsumed, so idle connections hold no read buffer.
@@ -61,6 +63,7 @@ class worker {
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep_running_;
   idle_tracker idle_;
+  readiness_reactor reactor_;
   std::vector<std::byte> read_buffer_;
   intrusive_list<stream_connection, registry_tag> connections_;
   std::atomic<std::size_t> load_{0};

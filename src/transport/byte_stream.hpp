@@ -46,6 +46,10 @@ class byte_stream {
   // blocks; the descriptor itself is closed by the stream's destructor.
   virtual void shutdown() {}
 
+  // True when a read that returned fewer bytes than asked has emptied the socket, so waiting for
+  // the next readiness edge is safe. TLS may hold decrypted bytes or a close_notify back.
+  virtual bool drained_by_short_read() const { return false; }
+
   // For TLS: the negotiated protocol details for logs ("TLSv1.3 TLS_AES_256_GCM_SHA384").
   virtual std::string description() const { return {}; }
 };

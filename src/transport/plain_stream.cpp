@@ -22,6 +22,7 @@ class plain_stream final : public byte_stream {
   plain_stream& operator=(const plain_stream&) = delete;
 
   int fd() const override { return fd_; }
+  bool drained_by_short_read() const override { return true; }
 
   io_outcome read(std::span<std::byte> into) override {
     for (;;) {
