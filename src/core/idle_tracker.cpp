@@ -39,9 +39,9 @@ std::size_t idle_tracker::watched() const {
   return total;
 }
 
-void idle_tracker::move_to_tail(idle_member& member) {
+void idle_tracker::move_to_tail(idle_member& member, clock::time_point when) {
   auto& list = *static_cast<timeout_list*>(member.list_);
-  member.last_activity_ = clock::now();
+  member.last_activity_ = std::max(member.last_activity_, when);
   list.members.remove(member);
   list.members.push_back(member);
 }

@@ -44,10 +44,10 @@ class idle_tracker {
 
   // Starts (or restarts) watching `member` with `timeout`; zero stops watching it.
   void watch(idle_member& member, std::chrono::milliseconds timeout);
-  // Records activity now.
-  void touch(idle_member& member) {
+  // Records activity at `when` (a recent clock reading the caller already has).
+  void touch(idle_member& member, clock::time_point when) {
     if (member.is_linked()) {
-      move_to_tail(member);
+      move_to_tail(member, when);
     }
   }
   void unwatch(idle_member& member);
@@ -59,7 +59,7 @@ class idle_tracker {
     intrusive_list<idle_member, idle_tag> members;
   };
 
-  void move_to_tail(idle_member& member);
+  void move_to_tail(idle_member& member, clock::time_point when);
   void arm_for(clock::time_point deadline);
   void on_timer();
   void expire_due(clock::time_point now);

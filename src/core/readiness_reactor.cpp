@@ -47,6 +47,7 @@ void readiness_reactor::wait() {
 
 void readiness_reactor::dispatch() {
   int count = ::epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), 0);
+  batch_time_ = std::chrono::steady_clock::now();
   for (int i = 0; i < count; ++i) {
     static_cast<io_event_target*>(events_[i].data.ptr)->on_io_event(events_[i].events);
   }

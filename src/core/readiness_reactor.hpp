@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 
 #include <array>
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
@@ -40,6 +41,10 @@ class readiness_reactor {
   // the target must stay alive until the worker's next turn.
   void remove(int fd);
 
+  // When the current batch of events was fetched: a clock read shared by every connection the
+  // batch touches (idle timeouts need no finer time).
+  std::chrono::steady_clock::time_point batch_time() const { return batch_time_; }
+
  private:
   void wait();
   void dispatch();
@@ -47,6 +52,7 @@ class readiness_reactor {
   int epoll_fd_;
   boost::asio::posix::stream_descriptor watch_;
   std::array<epoll_event, 256> events_{};
+  std::chrono::steady_clock::time_point batch_time_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace polyport::detail

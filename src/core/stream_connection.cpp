@@ -158,8 +158,11 @@ void stream_connection::on_readable() {
       case io_status::done:
         stats_shard::add(own_stats_.bytes_in, outcome.bytes);
         stats_shard::add(total_stats_.bytes_in, outcome.bytes);
-        worker_.idle().touch(*this);
+        worker_.idle().touch(*this, worker_.reactor().batch_time());
         deliver(buffer.first(outcome.bytes));
+        if (phase_ == phase::closed) {
+          return;  // the protocol closed it: the stream is gone
+        }
         if (outcome.bytes < buffer.size() && stream_->drained_by_short_read() && !peer_hung_up_) {
           // The socket is empty: anything that arrives later raises a new edge. Saves the read
           // that would only say EAGAIN.
@@ -329,7 +332,7 @@ void stream_connection::after_written(std::size_t count) {
   }
   stats_shard::add(own_stats_.bytes_out, count);
   stats_shard::add(total_stats_.bytes_out, count);
-  worker_.idle().touch(*this);
+  worker_.idle().touch(*this, worker_.reactor().batch_time());
 }
 
 void stream_connection::update_writable() {

@@ -49,7 +49,8 @@ class plain_stream final : public byte_stream {
     message.msg_iovlen = buffers.size();
     for (;;) {
       // MSG_NOSIGNAL: a peer that has gone must not raise SIGPIPE in the user's process.
-      ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+      ssize_t n = buffers.size() == 1 ? ::send(fd_, buffers[0].iov_base, buffers[0].iov_len, MSG_NOSIGNAL)
+                                      : ::sendmsg(fd_, &message, MSG_NOSIGNAL);
       if (n >= 0) {
         return {io_status::done, static_cast<std::size_t>(n), {}};
       }

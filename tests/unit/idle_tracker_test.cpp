@@ -51,7 +51,7 @@ TEST(idle_tracker, activity_postpones_expiry) {
   std::function<void()> tick = [&] {
     ticker.expires_after(20ms);
     ticker.async_wait([&](const boost::system::error_code&) {
-      tracker.touch(busy);
+      tracker.touch(busy, std::chrono::steady_clock::now());
       if (++ticks < 10) {
         tick();
       }
