@@ -101,6 +101,9 @@ TEST(cli_serve, with_no_url_starts_the_demo_set_on_loopback) {
   auto client = raw_client::unix_socket(lines.at(2).where);
   ASSERT_TRUE(client);
   expect_echo(*client, "demo");
+  server.process().signal(SIGINT);
+  EXPECT_EQ(server.process().wait_exit(10s), 0);
+  EXPECT_FALSE(std::filesystem::exists(lines.at(2).where)) << "the demo's socket file is left behind";
 }
 
 struct bad_input {

@@ -102,6 +102,35 @@ TEST_F(openssl_s_client, carries_a_large_echo_intact) {
   expect_echo_through(*client, long_line);
 }
 
+TEST_F(openssl_s_client, keeps_echoing_across_tls_1_3_key_updates) {
+  auto port = listen();
+  auto client = s_client(port, "-tls1_3", identity_.certfile);
+  client->write_stdin("before the update\n");
+  ASSERT_TRUE(client->wait_for_line("before the update", 10s));
+  // s_client's commands: "K" sends a KeyUpdate asking the server to update too, "k" one that does
+  // not. s_client reads a command only at the start of what it reads: wait until it took it.
+  client->write_stdin("K\n");
+  ASSERT_TRUE(client->wait_for_line("KEYUPDATE", 10s));
+  client->write_stdin("after K\n");
+  ASSERT_TRUE(client->wait_for_line("after K", 10s)) << "no echo after a KeyUpdate that requests one back";
+  client->write_stdin("k\n");
+  ASSERT_TRUE(client->wait_for_line("KEYUPDATE", 10s));
+  expect_echo_through(*client, "after k");
+}
+
+TEST_F(openssl_s_client, refuses_client_renegotiation_and_keeps_serving) {
+  auto port = listen();
+  auto renegotiating = s_client(port, "-tls1_2", identity_.certfile);
+  renegotiating->write_stdin("first\n");
+  ASSERT_TRUE(renegotiating->wait_for_line("first", 10s));
+  renegotiating->write_stdin("R\n");  // s_client's command: renegotiate
+  std::string output = renegotiating->read_all(10s);
+  EXPECT_NE(output.find("no renegotiation"), std::string::npos) << output;
+
+  auto next = s_client(port, "-tls1_2", identity_.certfile);
+  expect_echo_through(*next, "the listener still serves");
+}
+
 TEST_F(openssl_s_client, fails_verification_against_another_ca) {
   auto port = listen();
   temp_dir other_dir;
