@@ -99,6 +99,11 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
       return address.error();
     }
     endpoint at{*address, *plan_.port, {}};
+    if (at.port != 0) {
+      if (auto free = check_port_free(at); !free) {
+        return free.error();
+      }
+    }
     unsigned count = plan_.opts.acceptors.value_or(static_cast<unsigned>(owner.workers.size()));
     for (unsigned i = 0; i < std::max(count, 1u); ++i) {
       auto fd = open_tcp_listen_socket(at, true, backlog);

@@ -86,6 +86,25 @@ result<int> fail_and_close(int fd, const std::string& what) {
 
 }  // namespace
 
+result<void> check_port_free(const endpoint& at) {
+  int probe = ::socket(at.address.is_v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) {
+    return error{"socket: " + describe_errno(errno)};
+  }
+  set_flag(probe, SOL_SOCKET, SO_REUSEADDR, 1);
+  if (at.address.is_v6) {
+    set_flag(probe, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  }
+  socket_address address = to_socket_address(at);
+  int status = ::bind(probe, address.get(), address.length);
+  int saved = errno;
+  ::close(probe);
+  if (status != 0) {
+    return error{"bind " + at.to_string() + ": " + describe_errno(saved)};
+  }
+  return {};
+}
+
 result<int> open_tcp_listen_socket(const endpoint& at, bool reuse_port, int backlog) {
   int family = at.address.is_v6 ? AF_INET6 : AF_INET;
   int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

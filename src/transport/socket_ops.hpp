@@ -22,6 +22,11 @@ socket_address to_socket_address(const endpoint& at);
 endpoint to_endpoint(const sockaddr_storage& address, socklen_t length);
 endpoint local_endpoint_of(int fd);
 
+// Fails when another socket listens on `at`. SO_REUSEPORT would let a second process (of the
+// same user) silently share the port and take half the connections; a probe bound without it
+// is refused instead.
+result<void> check_port_free(const endpoint& at);
+
 // A non-blocking listening TCP socket; with reuse_port several may share the port.
 result<int> open_tcp_listen_socket(const endpoint& at, bool reuse_port, int backlog);
 // A non-blocking listening Unix-domain stream socket. A stale socket file (nobody accepting) is
