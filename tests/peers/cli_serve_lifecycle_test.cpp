@@ -48,9 +48,8 @@ TEST(cli_serve_lifecycle, an_address_in_use_exits_1_and_undoes_the_listeners_bef
   EXPECT_FALSE(std::filesystem::exists(path)) << "the first listener's socket file is left behind";
 }
 
-// Every tcp/tls listen socket sets SO_REUSEPORT (src/transport/socket_ops.cpp, called from
-// stream_listener::open_sockets), so a second polyport on a port another polyport of the same
-// user listens on binds without error and the kernel splits the connections between the two.
+// Listen sockets share their port with SO_REUSEPORT (one per acceptor), which would also let a
+// second polyport of the same user bind it and silently take half the connections.
 TEST(cli_serve_lifecycle, a_port_another_polyport_listens_on_is_in_use) {
   served holder({"echo://127.0.0.1:0;transport=tcp"});
   ASSERT_TRUE(holder.ready());
