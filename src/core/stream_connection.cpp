@@ -178,10 +178,8 @@ void stream_connection::on_readable() {
         wait_writable();
         return;
       case io_status::closed:
-        finish(close_reason::peer_closed, {});
-        return;
       case io_status::failed:
-        finish(close_reason::io_error, outcome.error);
+        end_with(outcome);
         return;
     }
   }
@@ -279,6 +277,14 @@ bool stream_connection::write_now(std::span<const std::byte> prefix, std::span<c
   return true;
 }
 
+void stream_connection::end_with(const io_outcome& outcome) {
+  if (outcome.status == io_status::closed) {
+    finish(close_reason::peer_closed, {});
+  } else {
+    finish(close_reason::io_error, outcome.error);
+  }
+}
+
 void stream_connection::on_writable_ready() {
   if (read_wants_write_) {
     read_wants_write_ = false;
@@ -312,10 +318,8 @@ void stream_connection::flush() {
         wait_readable();
         return;
       case io_status::closed:
-        finish(close_reason::peer_closed, {});
-        return;
       case io_status::failed:
-        finish(close_reason::io_error, outcome.error);
+        end_with(outcome);
         return;
     }
   }

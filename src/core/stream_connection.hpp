@@ -89,6 +89,8 @@ class stream_connection final : public connection,
   void deliver(std::span<const std::byte> bytes);
   bool write_now(std::span<const std::byte> prefix, std::span<const std::byte> body);
   void flush();
+  // The stream reported `closed` or `failed`.
+  void end_with(const io_outcome& outcome);
   void after_written(std::size_t count);
   void update_writable();
   void finish(close_reason reason, std::string detail);

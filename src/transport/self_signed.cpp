@@ -1,4 +1,5 @@
 #include "transport/self_signed.hpp"
+#include "transport/openssl_ptr.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -13,20 +14,6 @@
 namespace polyport::detail {
 
 namespace {
-
-template <auto free_function>
-struct openssl_deleter {
-  template <class T>
-  void operator()(T* object) const {
-    free_function(object);
-  }
-};
-
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free>>;
-using bignum_ptr = std::unique_ptr<BIGNUM, openssl_deleter<BN_free>>;
-using key_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
-using general_names_ptr = std::unique_ptr<GENERAL_NAMES, openssl_deleter<GENERAL_NAMES_free>>;
 
 constexpr long validity_seconds = 30L * 24 * 60 * 60;
 // Starting a little in the past lets peers whose clocks lag slightly accept it at once.

@@ -1,4 +1,5 @@
 #include "transport/tls_context.hpp"
+#include "transport/openssl_ptr.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -17,19 +18,6 @@
 namespace polyport::detail {
 
 namespace {
-
-template <auto free_function>
-struct openssl_deleter {
-  template <class T>
-  void operator()(T* object) const {
-    free_function(object);
-  }
-};
-
-using bio_ptr = std::unique_ptr<BIO, openssl_deleter<BIO_free>>;
-using ctx_ptr = std::unique_ptr<SSL_CTX, openssl_deleter<SSL_CTX_free>>;
-using key_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_deleter<X509_free>>;
 
 constexpr int max_depth = 16;
 
