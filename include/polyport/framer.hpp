@@ -52,6 +52,11 @@ class framer {
   virtual std::size_t write_prefix(std::size_t payload_size,
                                    std::span<std::byte, max_prefix_size> out) const;
 
+  // Called by send() after a payload: the bytes that end a frame ("\n" for line, the delimiter
+  // for delimiter framers), so that every send() is one frame the peer's framer splits back out.
+  // Empty for raw, length and fixed framers.
+  virtual std::span<const std::byte> suffix() const;
+
   // Called by send(): the largest payload it accepts through this framer. For a length framer,
   // the smaller of max_frame and what the prefix width can express; unlimited (SIZE_MAX) for the
   // framers that send bytes verbatim, as one send() may carry many delimited or fixed frames.

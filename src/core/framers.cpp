@@ -17,6 +17,8 @@ std::size_t framer::write_prefix(std::size_t /*payload_size*/,
 
 std::size_t framer::max_payload() const { return std::numeric_limits<std::size_t>::max(); }
 
+std::span<const std::byte> framer::suffix() const { return {}; }
+
 namespace {
 
 using outcome = frame_step::outcome;
@@ -120,6 +122,11 @@ class line_framer final : public framer {
     return make_frame(input.first(payload_size), end + 1);
   }
 
+  std::span<const std::byte> suffix() const override {
+    static constexpr std::byte newline[] = {std::byte{'\n'}};
+    return newline;
+  }
+
  private:
   std::size_t max_frame_;
   std::size_t window_;  // a frame's "\n" lies within this many bytes: payload, "\r", "\n"
@@ -148,6 +155,8 @@ class delimiter_framer final : public framer {
     std::size_t payload_size = static_cast<std::size_t>(found - input.data());
     return make_frame(input.first(payload_size), payload_size + delimiter_.size());
   }
+
+  std::span<const std::byte> suffix() const override { return std::as_bytes(std::span(delimiter_)); }
 
  private:
   // memchr for the first byte, then compare the rest: fast for the short delimiters protocols use,

@@ -235,35 +235,39 @@ bool stream_connection::send(std::span<const std::byte> message) {
   }
   std::array<std::byte, framer::max_prefix_size> prefix_bytes{};
   std::size_t prefix_size = framing.write_prefix(message.size(), prefix_bytes);
-  std::span<const std::byte> prefix(prefix_bytes.data(), prefix_size);
+  // One frame: length prefix (length framers), payload, delimiter (line and delimiter framers).
+  std::array<std::span<const std::byte>, 3> frame{std::span<const std::byte>(prefix_bytes.data(), prefix_size), message,
+                                                  framing.suffix()};
   if (outbound_.empty() && phase_ == phase::open && !write_waiting_ && !write_wants_read_) {
-    return write_now(prefix, message);
+    return write_now(frame);
   }
-  outbound_.append(prefix);
-  outbound_.append(message);
+  for (const auto& part : frame) {
+    outbound_.append(part);
+  }
   update_writable();
   return true;
 }
 
-bool stream_connection::write_now(std::span<const std::byte> prefix, std::span<const std::byte> body) {
-  std::array<iovec, 2> parts{{{const_cast<std::byte*>(prefix.data()), prefix.size()},
-                              {const_cast<std::byte*>(body.data()), body.size()}}};
-  std::span<const iovec> gather = prefix.empty() ? std::span<const iovec>(parts).subspan(1) : std::span<const iovec>(parts);
-  io_outcome outcome = stream_->write(gather);
+bool stream_connection::write_now(std::span<const std::span<const std::byte>> parts) {
+  std::array<iovec, 3> gather{};
+  std::size_t count = 0;
+  for (const auto& part : parts) {
+    if (!part.empty()) {
+      gather[count++] = iovec{const_cast<std::byte*>(part.data()), part.size()};
+    }
+  }
+  io_outcome outcome = stream_->write(std::span<const iovec>(gather.data(), count));
   if (outcome.status == io_status::failed) {
     finish(close_reason::io_error, outcome.error);
     return false;
   }
   std::size_t written = outcome.status == io_status::done ? outcome.bytes : 0;
   after_written(written);
-  if (written < prefix.size()) {
-    outbound_.append(prefix.subspan(written));
-    written = 0;
-  } else {
-    written -= prefix.size();
-  }
-  if (written < body.size()) {
-    outbound_.append(body.subspan(written));
+  // Queue what the socket did not take, in order.
+  for (const auto& part : parts) {
+    std::size_t taken = std::min(written, part.size());
+    written -= taken;
+    outbound_.append(part.subspan(taken));
   }
   if (!outbound_.empty()) {
     if (outcome.status == io_status::want_read) {

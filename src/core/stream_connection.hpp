@@ -87,7 +87,7 @@ class stream_connection final : public connection,
   void on_readable();
   void on_writable_ready();
   void deliver(std::span<const std::byte> bytes);
-  bool write_now(std::span<const std::byte> prefix, std::span<const std::byte> body);
+  bool write_now(std::span<const std::span<const std::byte>> parts);
   void flush();
   // The stream reported `closed` or `failed`.
   void end_with(const io_outcome& outcome);

@@ -675,3 +675,23 @@ TEST(Factories, MakeFramerFollowsTcpPacket) {
 
 }  // namespace
 }  // namespace polyport
+
+namespace polyport {
+namespace {
+
+std::string suffix_text(const framer& f) {
+  auto bytes = f.suffix();
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// send() writes prefix + payload + suffix: every send is one frame the peer splits back out.
+TEST(framer_suffix, delimited_framers_end_each_sent_frame_with_their_delimiter) {
+  EXPECT_EQ(suffix_text(*make_line_framer(64)), "\n");
+  EXPECT_EQ(suffix_text(*make_delimiter_framer("||", 64)), "||");
+  EXPECT_EQ(suffix_text(*make_raw_framer()), "");
+  EXPECT_EQ(suffix_text(*make_length_framer(2, 64)), "");
+  EXPECT_EQ(suffix_text(*make_fixed_framer(8)), "");
+}
+
+}  // namespace
+}  // namespace polyport
