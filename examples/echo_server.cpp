@@ -9,7 +9,7 @@
 // How framing is chosen: the URL's tcp_packet option picks the framer that splits the byte
 // stream into the messages on_message receives:
 //   raw (default)  every read, as it arrived: one "message" may be half a line or three lines
-//   line           one message per line, without its "\n" (or "\r\n")
+//   line           one message per line, without its "\n" (or "\r\n"); send() adds "\n"
 //   1 | 2 | 4      a big-endian length prefix of that many bytes; send() adds it back
 // A protocol with its own wire format overrides on_data instead (see chunk_server.cpp).
 
@@ -21,7 +21,6 @@
 #include <string>
 
 #include "polyport/runtime.hpp"
-#include "polyport/url.hpp"
 
 namespace {
 
@@ -32,13 +31,6 @@ struct echo_session {
   std::size_t bytes = 0;
 };
 
-// Per-listener settings, given to listen() as user data; every connection of the listener sees
-// them through conn.user_data<>() (NkPACKET's user_state). Shared by workers: read-only.
-struct echo_settings {
-  // The line framer strips the "\n" but send() writes bytes verbatim: put it back.
-  bool append_newline = false;
-};
-
 // One object serves every connection, on every worker thread at once: it keeps nothing of its own
 // that changes. All callbacks below run on the worker that owns `conn`.
 class echo_protocol final : public polyport::protocol {
@@ -47,16 +39,18 @@ class echo_protocol final : public polyport::protocol {
     conn.emplace_state<echo_session>();
     std::fprintf(stderr, "connection %llu from %s\n", static_cast<unsigned long long>(conn.id()),
                  conn.remote().to_string().c_str());
+    // The URL's ?headers reach every connection of the listener (NkPACKET's user_state):
+    // 'echo://127.0.0.1:5315?site=lab' prints "site=lab" here.
+    for (const auto& [key, value] : conn.metadata()) {
+      std::fprintf(stderr, "  %s=%s\n", key.c_str(), value.c_str());
+    }
   }
 
   void on_message(polyport::connection& conn, std::span<const std::byte> message) override {
     echo_session& session = conn.state<echo_session>();
     ++session.messages;
     session.bytes += message.size();
-    conn.send(message);
-    if (conn.user_data<echo_settings>()->append_newline) {
-      conn.send("\n");
-    }
+    conn.send(message);  // the framer frames it again: a length prefix, or "\n" for lines
   }
 
   // Backpressure: when the peer reads slower than it sends, our replies pile up in the outbound
@@ -78,20 +72,6 @@ class echo_protocol final : public polyport::protocol {
   }
 };
 
-// Reads the URL's options to learn its framing. listen() would report the same errors; reading
-// them here first gives the settings the protocol needs before anything listens.
-polyport::result<echo_settings> settings_for(const std::string& url) {
-  auto parsed = polyport::parse_url(url);
-  if (!parsed) {
-    return parsed.error();
-  }
-  auto options = polyport::options_from_url(*parsed);
-  if (!options) {
-    return options.error();
-  }
-  return echo_settings{.append_newline = options->tcp_packet == polyport::framing::line};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,15 +85,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto settings = settings_for(url);
-  if (!settings) {
-    std::fprintf(stderr, "example_echo_server: %s\n", settings.error().message.c_str());
-    return 1;
-  }
-
   polyport::runtime server;  // one worker thread per core
   server.register_protocol("echo", std::make_shared<echo_protocol>());
-  auto started = server.listen(url, {}, std::make_shared<echo_settings>(*settings));
+  auto started = server.listen(url);
   if (!started) {
     std::fprintf(stderr, "example_echo_server: %s\n", started.error().message.c_str());
     return 1;
