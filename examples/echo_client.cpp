@@ -131,9 +131,9 @@ int main(int argc, char** argv) {
   }
   const polyport::framing framing = url_options->tcp_packet.value_or(polyport::framing::raw);
   const bool raw = framing == polyport::framing::raw;
-  // Line and raw framing send bytes verbatim, so the "\n" is ours to add; a length framer adds its
-  // prefix itself, and the line needs no terminator.
-  const bool add_newline = raw || framing == polyport::framing::line;
+  // The framer frames what send() is given (a length prefix, or "\n" for tcp_packet=line); raw
+  // sends bytes verbatim, so a line's "\n" is ours to add there.
+  const bool add_newline = raw;
 
   polyport::runtime client(polyport::runtime_options{.workers = 1});
   auto replies = std::make_shared<reply_collector>();
