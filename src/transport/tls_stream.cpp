@@ -295,6 +295,9 @@ class tls_stream final : public byte_stream {
     std::size_t size = 0;
     for (; index < buffers.size() && size < record_size; ++index, offset = 0) {
       std::size_t step = std::min(buffers[index].iov_len - offset, record_size - size);
+      if (step == 0) {
+        continue;  // an empty buffer may have a null base, which memcpy must not be given
+      }
       std::memcpy(gathered.data() + size,
                   static_cast<const std::byte*>(buffers[index].iov_base) + offset, step);
       size += step;
