@@ -8,6 +8,7 @@ idle_tracker::idle_tracker(boost::asio::io_context& io) : timer_(io) {}
 
 void idle_tracker::watch(idle_member& member, std::chrono::milliseconds timeout) {
   unwatch(member);
+  member.timeout_ = timeout;
   if (timeout <= std::chrono::milliseconds::zero()) {
     return;
   }

@@ -33,6 +33,7 @@ class idle_member : public list_node<idle_tag> {
  private:
   friend class idle_tracker;
   clock::time_point last_activity_{};
+  std::chrono::milliseconds timeout_{0};
   void* list_ = nullptr;  // the timeout_list it is in
 };
 
@@ -51,6 +52,9 @@ class idle_tracker {
     }
   }
   void unwatch(idle_member& member);
+  // Watches `member` again with the timeout it was last watched with (after it expired and the
+  // protocol chose to keep it).
+  void restart(idle_member& member) { watch(member, member.timeout_); }
   std::size_t watched() const;
 
  private:

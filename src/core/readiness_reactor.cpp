@@ -48,9 +48,11 @@ void readiness_reactor::wait() {
 void readiness_reactor::dispatch() {
   int count = ::epoll_wait(epoll_fd_, events_.data(), static_cast<int>(events_.size()), 0);
   batch_time_ = std::chrono::steady_clock::now();
+  dispatching_ = true;
   for (int i = 0; i < count; ++i) {
     static_cast<io_event_target*>(events_[i].data.ptr)->on_io_event(events_[i].events);
   }
+  dispatching_ = false;
   if (count == static_cast<int>(events_.size())) {
     // More may be ready, and the epoll set raises no new edge for them: come back at once.
     boost::asio::post(watch_.get_executor(), [this] { dispatch(); });

@@ -41,9 +41,11 @@ class readiness_reactor {
   // the target must stay alive until the worker's next turn.
   void remove(int fd);
 
-  // When the current batch of events was fetched: a clock read shared by every connection the
-  // batch touches (idle timeouts need no finer time).
-  std::chrono::steady_clock::time_point batch_time() const { return batch_time_; }
+  // The time for idle bookkeeping: inside a batch of events, when the batch was fetched (one clock
+  // read shared by every connection the batch touches); outside one, the clock.
+  std::chrono::steady_clock::time_point now() const {
+    return dispatching_ ? batch_time_ : std::chrono::steady_clock::now();
+  }
 
  private:
   void wait();
@@ -52,7 +54,8 @@ class readiness_reactor {
   int epoll_fd_;
   boost::asio::posix::stream_descriptor watch_;
   std::array<epoll_event, 256> events_{};
-  std::chrono::steady_clock::time_point batch_time_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point batch_time_{};
+  bool dispatching_ = false;
 };
 
 }  // namespace polyport::detail

@@ -14,6 +14,9 @@ namespace {
 
 // Reads per readiness event before yielding to the worker's other connections.
 constexpr int reads_per_turn = 16;
+// What a frame may carry besides max_frame bytes of payload (length prefix, delimiter, a binary
+// protocol's header) before the connection counts its buffered bytes as an oversized frame.
+constexpr std::size_t max_frame_overhead = 64;
 
 std::uint64_t next_connection_id() {
   static std::atomic<std::uint64_t> counter{0};
@@ -158,7 +161,7 @@ void stream_connection::on_readable() {
       case io_status::done:
         stats_shard::add(own_stats_.bytes_in, outcome.bytes);
         stats_shard::add(total_stats_.bytes_in, outcome.bytes);
-        worker_.idle().touch(*this, worker_.reactor().batch_time());
+        worker_.idle().touch(*this, worker_.reactor().now());
         deliver(buffer.first(outcome.bytes));
         if (phase_ == phase::closed) {
           return;  // the protocol closed it: the stream is gone
@@ -218,10 +221,11 @@ void stream_connection::deliver(std::span<const std::byte> bytes) {
     if (cumulation_.capacity() != 0) {
       std::vector<std::byte>().swap(cumulation_);
     }
-  } else if (cumulation_.size() > context_->max_frame) {
+  } else if (cumulation_.size() > context_->max_frame + max_frame_overhead) {
     finish(close_reason::frame_error, "buffered " + std::to_string(cumulation_.size()) +
                                           " bytes without a complete frame (max_frame " +
-                                          std::to_string(context_->max_frame) + ")");
+                                          std::to_string(context_->max_frame) + " + " +
+                                          std::to_string(max_frame_overhead) + " bytes of framing)");
   }
 }
 
@@ -340,7 +344,7 @@ void stream_connection::after_written(std::size_t count) {
   }
   stats_shard::add(own_stats_.bytes_out, count);
   stats_shard::add(total_stats_.bytes_out, count);
-  worker_.idle().touch(*this, worker_.reactor().batch_time());
+  worker_.idle().touch(*this, worker_.reactor().now());
 }
 
 void stream_connection::update_writable() {
@@ -409,7 +413,7 @@ void stream_connection::idle_expired() {
       return;
     }
     if (action == idle_action::keep) {
-      worker_.idle().watch(*this, context_->idle_timeout);
+      worker_.idle().restart(*this);
       return;
     }
   }

@@ -228,11 +228,11 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
 }
 
 void stream_listener::stop() {
-  shut_down(true);
+  shut_down(true, close_reason::listener_stopped);
 }
 
 void stream_listener::stop_for_runtime() {
-  shut_down(false);
+  shut_down(false, close_reason::runtime_stopped);
 }
 
 void stream_listener::stop_accepting() {
@@ -247,7 +247,7 @@ void stream_listener::stop_accepting() {
   }
 }
 
-void stream_listener::shut_down(bool remove_from_runtime) {
+void stream_listener::shut_down(bool remove_from_runtime, close_reason why) {
   std::lock_guard lock(stop_mutex_);
   if (!running_.exchange(false)) {
     return;
@@ -256,10 +256,10 @@ void stream_listener::shut_down(bool remove_from_runtime) {
   if (owner) {
     stop_accepting();
     const connection_context* mine = context_.get();
-    owner->on_every_worker([mine](worker& w) {
-      w.for_each_connection([mine](stream_connection& conn) {
+    owner->on_every_worker([mine, why](worker& w) {
+      w.for_each_connection([mine, why](stream_connection& conn) {
         if (&conn.context() == mine) {
-          conn.terminate(close_reason::listener_stopped);
+          conn.terminate(why);
         }
       });
     });

@@ -67,7 +67,7 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   void adopt(worker& home, int fd, const endpoint& remote);
   void stop_accepting();
   void add_acceptor(worker& owner, int fd);
-  void shut_down(bool remove_from_runtime);
+  void shut_down(bool remove_from_runtime, close_reason why);
 
   std::weak_ptr<runtime::state> runtime_;
   route_plan plan_;
