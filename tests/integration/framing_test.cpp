@@ -29,7 +29,9 @@ class greeter : public recording_protocol {
     recording_protocol::on_open(conn);
     too_big_taken = conn.send(std::string(too_big_size, 'x'));
     fitting_taken = conn.send(std::string(fitting_size, 'y'));
+    ++greeted;
   }
+  std::atomic<int> greeted{0};
   std::size_t too_big_size = 0;
   std::size_t fitting_size = 0;
   std::atomic<bool> too_big_taken{true};
@@ -186,6 +188,8 @@ TEST_P(framing_test, send_prefixes_frames_and_refuses_what_the_prefix_cannot_hol
     ASSERT_TRUE(peer.connected()) << peer.error();
     std::string expected = frame(width, std::string(sender->fitting_size, 'y'));
     EXPECT_EQ(peer.read_exact(expected.size()), expected) << "width " << width;
+    // The peer may read the greeting before on_open has stored what send() answered.
+    ASSERT_TRUE(eventually([&] { return sender->greeted == static_cast<int>(peers.size()); }));
     EXPECT_FALSE(sender->too_big_taken) << "width " << width;
     EXPECT_TRUE(sender->fitting_taken) << "width " << width;
     EXPECT_EQ(sender->closed(), 0u);
@@ -196,6 +200,7 @@ TEST_P(framing_test, send_prefixes_frames_and_refuses_what_the_prefix_cannot_hol
   raw_peer peer = open_peer(*server);
   ASSERT_TRUE(peer.connected()) << peer.error();
   EXPECT_EQ(peer.read_exact(14), frame(4, std::string(10, 'y')));
+  ASSERT_TRUE(eventually([&] { return sender->greeted == 3; }));
   EXPECT_FALSE(sender->too_big_taken);
 }
 

@@ -173,8 +173,9 @@ TEST(idle_timeout_scale_test, thousands_of_connections_with_different_timeouts_e
         << "timeout " << timeouts[i].count() << " ms: " << recorders[i]->closed() << " closed";
     for (const auto& record : recorders[i]->records()) {
       EXPECT_EQ(record.closed.reason, close_reason::idle_timeout);
-      // The timeout runs from just before on_open (the accept), hence the small allowance.
-      EXPECT_GE(record.closed_at - record.opened_at, timeouts[i] - 10ms);
+      // The idle clock is read once per readiness batch, and a batch of hundreds of accepts
+      // may start well before this connection's on_open: hence the allowance.
+      EXPECT_GE(record.closed_at - record.opened_at, timeouts[i] - 100ms);
       EXPECT_LT(record.closed_at - record.opened_at, timeouts[i] + 5s);
     }
     EXPECT_EQ(servers[i]->stats().closed_by(close_reason::idle_timeout), per_listener);
