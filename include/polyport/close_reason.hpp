@@ -18,9 +18,12 @@ enum class close_reason {
   io_error,          // the socket failed (reset, broken pipe, ...)
   listener_stopped,  // its listener was stopped
   runtime_stopped,   // the runtime shut down
+  denied,            // refused at accept by the listener's access rules
+  rate_limited,      // refused at accept: over the listener's max_conn_rate
+  proxy_error,       // a missing, malformed, late or untrusted PROXY protocol header
 };
 
-inline constexpr std::size_t close_reason_count = 10;
+inline constexpr std::size_t close_reason_count = 13;
 
 // "local", "peer_closed", "idle_timeout", ...
 std::string_view to_string(close_reason reason);

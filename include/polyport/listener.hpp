@@ -2,6 +2,7 @@
 // A started listener: where it listens, its statistics, and its control.
 // Thread safety: distinct and shared objects: safe; call from any thread.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "polyport/endpoint.hpp"
 #include "polyport/options.hpp"
+#include "polyport/result.hpp"
 #include "polyport/stats.hpp"
 #include "polyport/transport.hpp"
 
@@ -28,8 +30,20 @@ class listener {
   virtual connection_stats stats() const = 0;
 
   virtual std::size_t max_connections() const = 0;
-  // Takes effect for the next accepted connection; open connections over it stay open.
+  // Takes effect for the next accepted connection; open connections over it stay open. Raising
+  // it wakes acceptors paused by max_connections_policy=pause.
   virtual void set_max_connections(std::size_t limit) = 0;
+
+  // Closes the listening sockets and keeps the open connections; new connections are refused by
+  // the kernel. resume() listens again on the same address and port (an error if it was taken).
+  virtual void suspend() = 0;
+  virtual result<void> resume() = 0;
+  virtual bool is_suspended() const = 0;
+
+  // Stops accepting, waits up to `grace` for the open connections to end, closes those left
+  // (close_reason::listener_stopped), then stops the listener. Returns how many it closed.
+  // Not from a worker thread (it waits for them).
+  virtual std::size_t drain(std::chrono::milliseconds grace) = 0;
 
   // Stops accepting, closes every connection of this listener (each protocol sees on_close
   // once), then calls protocol::on_listen_stop. Idempotent. Blocks until done unless called from

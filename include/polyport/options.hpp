@@ -40,6 +40,12 @@ struct access_rule {
   friend bool operator==(const access_rule&, const access_rule&) = default;
 };
 
+// What a listener does with a connection over max_connections (`max_connections_policy=`).
+enum class overload_policy {
+  reset,  // accept it and reset it at once: the client learns right away (the default)
+  pause,  // stop accepting until a slot frees up: the kernel's backlog holds the newcomers
+};
+
 // At most `count` new connections per `period` (`max_conn_rate=100/1`).
 struct connection_rate {
   std::uint32_t count = 0;
@@ -54,6 +60,7 @@ struct options {
   std::optional<std::chrono::milliseconds> idle_timeout;  // 0 disables the idle timeout
   std::optional<std::chrono::milliseconds> connect_timeout, send_timeout, proxy_protocol_timeout;
   std::optional<std::size_t> max_connections;
+  std::optional<overload_policy> max_connections_policy;
   std::optional<unsigned> acceptors;  // URL names: tcp_listeners and acceptors
   std::optional<int> backlog;
   std::optional<std::string> host, path, ws_proto, class_name;  // URL name of class_name: "class"
@@ -93,6 +100,9 @@ result<void> check_supported(const options& o);
 
 // "raw", "1", "2", "4", "line": the tcp_packet values.
 std::string_view to_string(framing f);
+
+// "reset", "pause": the max_connections_policy values.
+std::string_view to_string(overload_policy policy);
 
 // "off", "v1", "v2", "any", "optional": the proxy_protocol values.
 std::string_view to_string(proxy_protocol_mode mode);

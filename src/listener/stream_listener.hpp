@@ -4,13 +4,12 @@
 // tcp/tls: one SO_REUSEPORT socket per acceptor (default: one per worker); the kernel spreads
 // new connections and each stays on the worker that accepted it. unix: one socket (the kernel
 // cannot spread those); accepted connections go to the least-loaded worker.
-// Accept path: accept4 (bounded per turn) → max_connections → socket options → transport
-// handshake → protocol::on_open.
+// Accept path: acceptor (accept4, bounded per turn) → max_connections (reset, or pause the
+// acceptors) → socket options → stream_connection (transport handshake → protocol::on_open).
 // Thread safety: the public methods are safe from any thread.
 
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "core/connection_context.hpp"
 #include "core/route_plan.hpp"
 #include "core/worker.hpp"
+#include "listener/acceptor.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/runtime.hpp"
 
@@ -42,7 +42,11 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   const polyport::options& options() const override { return plan_.opts; }
   connection_stats stats() const override { return stats_->snapshot(); }
   std::size_t max_connections() const override { return max_connections_.load(std::memory_order_relaxed); }
-  void set_max_connections(std::size_t limit) override { max_connections_.store(limit, std::memory_order_relaxed); }
+  void set_max_connections(std::size_t limit) override;
+  void suspend() override;
+  result<void> resume() override;
+  bool is_suspended() const override { return suspended_.load(); }
+  std::size_t drain(std::chrono::milliseconds grace) override;
   void stop() override;
   bool is_running() const override { return running_.load(); }
 
@@ -53,20 +57,14 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   void* user_data_pointer() const override { return user_data_.get(); }
 
  private:
-  struct acceptor {
-    worker* owner = nullptr;
-    std::unique_ptr<boost::asio::posix::stream_descriptor> descriptor;
-    std::unique_ptr<boost::asio::steady_timer> backoff;
-    bool out_of_descriptors = false;  // logged once per episode
-  };
-
   result<void> open_sockets(runtime::state& owner);
-  void wait_for_connections(acceptor& a);
-  void accept_ready(acceptor& a);
-  void accept_failed(acceptor& a, int error_number);
+  void close_sockets();
+  bool may_accept() const;
+  void accepted(worker& owner, int fd, const endpoint& remote);
   void adopt(worker& home, int fd, const endpoint& remote);
-  void stop_accepting();
-  void add_acceptor(worker& owner, int fd);
+  void reject(worker& home, int fd, close_reason why);
+  void connection_closed();
+  void wake_acceptors();
   void shut_down(bool remove_from_runtime, close_reason why);
 
   std::weak_ptr<runtime::state> runtime_;
@@ -76,10 +74,17 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   std::shared_ptr<stats_sink> stats_;
   std::shared_ptr<connection_context> context_;
   endpoint local_;
-  std::vector<std::unique_ptr<acceptor>> acceptors_;
+  overload_policy policy_;
   std::atomic<std::size_t> max_connections_;
   std::atomic<bool> running_{false};
-  std::mutex stop_mutex_;
+  std::atomic<bool> suspended_{false};
+  mutable std::atomic<bool> acceptors_parked_{false};  // set by the accept gate
+  std::atomic<bool> draining_{false};
+
+  // Guards the acceptor list (suspend/resume/stop) and the drain wait.
+  std::mutex control_mutex_;
+  std::condition_variable connections_changed_;
+  std::vector<std::shared_ptr<acceptor>> acceptors_;
 };
 
 }  // namespace polyport::detail

@@ -159,6 +159,7 @@ constexpr std::array table{
     milliseconds<&options::connect_timeout, 1>("connect_timeout", now),
     milliseconds<&options::send_timeout, 1>("send_timeout", later),
     number<&options::max_connections, 1, max_int>("max_connections", now),
+    parsed<&options::max_connections_policy, parse_overload_policy>("max_connections_policy", now),
     number<&options::acceptors, 1, 1024>("tcp_listeners", now),
     number<&options::acceptors, 1, 1024>("acceptors", now),
     number<&options::backlog, 1, 65535>("backlog", now),

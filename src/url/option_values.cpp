@@ -38,6 +38,11 @@ constexpr std::array<std::pair<proxy_protocol_mode, std::string_view>, 5> proxy_
     {proxy_protocol_mode::optional, "optional"},
 }};
 
+constexpr std::array<std::pair<overload_policy, std::string_view>, 2> overload_policy_names{{
+    {overload_policy::reset, "reset"},
+    {overload_policy::pause, "pause"},
+}};
+
 bool is_token_char(char c) {
   auto byte = static_cast<unsigned char>(c);
   return byte > 0x20 && byte < 0x7f && std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
@@ -100,6 +105,14 @@ result<proxy_protocol_mode> parse_proxy_protocol(std::string_view text) {
   auto found = find_name(proxy_protocol_names, text);
   if (!found) {
     return error{"expected off, v1, v2, any or optional"};
+  }
+  return *found;
+}
+
+result<overload_policy> parse_overload_policy(std::string_view text) {
+  auto found = find_name(overload_policy_names, text);
+  if (!found) {
+    return error{"expected reset or pause"};
   }
   return *found;
 }
@@ -176,6 +189,15 @@ namespace polyport {
 std::string_view to_string(framing f) {
   for (const auto& [value, name] : detail::framing_names) {
     if (value == f) {
+      return name;
+    }
+  }
+  return "unknown";
+}
+
+std::string_view to_string(overload_policy policy) {
+  for (const auto& [value, name] : detail::overload_policy_names) {
+    if (value == policy) {
       return name;
     }
   }

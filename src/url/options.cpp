@@ -85,6 +85,7 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.send_timeout, from_code.send_timeout);
   merge_field(merged.proxy_protocol_timeout, from_code.proxy_protocol_timeout);
   merge_field(merged.max_connections, from_code.max_connections);
+  merge_field(merged.max_connections_policy, from_code.max_connections_policy);
   merge_field(merged.acceptors, from_code.acceptors);
   merge_field(merged.backlog, from_code.backlog);
   merge_field(merged.host, from_code.host);
