@@ -49,12 +49,15 @@ void acceptor::resume() {
   });
 }
 
-void acceptor::close() {
-  owner_.post([self = shared_from_this()] {
+void acceptor::close(std::function<void()> done) {
+  owner_.post([self = shared_from_this(), done = std::move(done)] {
     self->closed_ = true;
     self->backoff_.cancel();
     boost::system::error_code ignored;
     self->socket_.close(ignored);
+    if (done) {
+      done();
+    }
   });
 }
 

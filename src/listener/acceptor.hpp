@@ -30,8 +30,8 @@ class acceptor : public std::enable_shared_from_this<acceptor> {
 
   void start();
   void resume();
-  // Closes the listening socket; the loop ends.
-  void close();
+  // Closes the listening socket on the owning worker; the loop ends. `done` runs after it closed.
+  void close(std::function<void()> done = nullptr);
 
   worker& owner() const { return owner_; }
 

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <latch>
+
 #include "core/runtime_state.hpp"
 #include "core/stream_connection.hpp"
 #include "transport/socket_ops.hpp"
@@ -135,8 +137,15 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
 }
 
 void stream_listener::close_sockets() {
+  // Closed on their own workers, where their waits run. Off a worker, wait for it: once this
+  // returns the kernel refuses new connections and the address can be bound again.
+  bool wait = worker::current() == nullptr;
+  auto closed = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(acceptors_.size()));
   for (auto& a : acceptors_) {
-    a->close();
+    a->close([closed] { closed->count_down(); });
+  }
+  if (wait) {
+    closed->wait();
   }
   acceptors_.clear();
 }
