@@ -10,7 +10,7 @@ debian_packages=(
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   clang libclang-rt-14-dev
   # peers and tools the tests and benchmarks run against
-  openssl socat curl procps iproute2 psmisc
+  openssl socat curl procps iproute2 psmisc haproxy
 )
 
 missing=()

@@ -22,6 +22,7 @@
 
 #include "polyport/close_reason.hpp"
 #include "polyport/endpoint.hpp"
+#include "polyport/proxy_header.hpp"
 #include "polyport/transport.hpp"
 
 namespace polyport {
@@ -82,7 +83,12 @@ class connection {
   virtual void set_idle_timeout(std::chrono::milliseconds timeout) = 0;
 
   virtual const endpoint& local() const = 0;
+  // The client: with the PROXY protocol, the address the header carries (the proxy's own address
+  // is then peer()); otherwise the socket's peer.
   virtual const endpoint& remote() const = 0;
+  virtual const endpoint& peer() const = 0;
+  // The PROXY protocol header this connection began with (addresses, TLVs), or nullptr.
+  virtual const proxy_header* proxy() const = 0;
   virtual polyport::transport transport() const = 0;
   virtual std::string_view scheme() const = 0;
   virtual bool is_outbound() const = 0;

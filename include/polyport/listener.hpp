@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "polyport/access_rules.hpp"
 #include "polyport/endpoint.hpp"
 #include "polyport/options.hpp"
 #include "polyport/result.hpp"
@@ -33,6 +35,15 @@ class listener {
   // Takes effect for the next accepted connection; open connections over it stay open. Raising
   // it wakes acceptors paused by max_connections_policy=pause.
   virtual void set_max_connections(std::size_t limit) = 0;
+
+  // The allow/deny rules new connections are checked against (from the URL's allow= and deny=),
+  // to read and change at run time: add_front, add_back, remove, replace, list. They apply to IP
+  // listeners, not to unix sockets.
+  virtual polyport::access_rules& access() = 0;
+
+  // Changes max_conn_rate (and max_conn_burst; 0 keeps a burst of `rate.count`) at run time; a
+  // zero count removes the limit.
+  virtual void set_max_conn_rate(connection_rate rate, std::uint32_t burst = 0) = 0;
 
   // Closes the listening sockets and keeps the open connections; new connections are refused by
   // the kernel. resume() listens again on the same address and port (an error if it was taken).

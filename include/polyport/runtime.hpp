@@ -30,7 +30,7 @@ namespace polyport {
 
 struct runtime_options {
   unsigned workers = 0;             // 0: one per hardware thread
-  std::size_t max_connections = 0;  // process-wide cap over all listeners; 0: none
+  std::size_t max_connections = 0;  // process-wide cap on inbound connections, all listeners; 0: none
 };
 
 using connect_handler = std::function<void(result<connection_ref>)>;

@@ -20,8 +20,7 @@ void connection_pool::add(const std::string& key, const connection_ref& ref) {
   refs.push_back(ref);
 }
 
-std::optional<connection_ref> connection_pool::find_open(const std::string& key) {
-  std::lock_guard lock(mutex_);
+std::optional<connection_ref> connection_pool::find_open_locked(const std::string& key) {
   auto found = open_.find(key);
   if (found == open_.end()) {
     return std::nullopt;
@@ -35,11 +34,16 @@ std::optional<connection_ref> connection_pool::find_open(const std::string& key)
   return refs.back();
 }
 
-bool connection_pool::wait_or_lead(const std::string& key, attempt_done waiter) {
+connection_pool::joined connection_pool::join(const std::string& key, attempt_done waiter) {
   std::lock_guard lock(mutex_);
+  // Looked up under the same lock as the pending attempts: a settle() in between cannot make
+  // this caller lead a second attempt to a destination that has just connected.
+  if (auto open = find_open_locked(key)) {
+    return {std::move(open), false};
+  }
   auto [entry, is_new] = pending_.try_emplace(key);
   entry->second.push_back(std::move(waiter));
-  return is_new;
+  return {std::nullopt, is_new};
 }
 
 void connection_pool::settle(const std::string& key, const result<connection_ref>& outcome) {

@@ -22,14 +22,20 @@ std::string pool_key(const route_plan& route, const endpoint& destination);
 class connection_pool {
  public:
   void add(const std::string& key, const connection_ref& ref);
-  std::optional<connection_ref> find_open(const std::string& key);
 
-  // Queues `waiter` for the attempt to `key`. Returns true when no attempt was under way: the
-  // caller then makes one and reports it with settle().
-  bool wait_or_lead(const std::string& key, attempt_done waiter);
+  // Under one lock: an open connection to `key` if there is one (the waiter is not kept);
+  // otherwise `waiter` is queued for the attempt under way, or, with none under way, queued and
+  // the caller told to lead: make the attempt and report it with settle().
+  struct joined {
+    std::optional<connection_ref> open;
+    bool lead = false;
+  };
+  joined join(const std::string& key, attempt_done waiter);
   void settle(const std::string& key, const result<connection_ref>& outcome);
 
  private:
+  std::optional<connection_ref> find_open_locked(const std::string& key);
+
   std::mutex mutex_;
   std::unordered_map<std::string, std::vector<connection_ref>> open_;
   std::unordered_map<std::string, std::vector<attempt_done>> pending_;

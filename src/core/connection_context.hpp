@@ -10,6 +10,7 @@
 
 #include "core/route_plan.hpp"
 #include "core/stats_sink.hpp"
+#include "polyport/access_rules.hpp"
 #include "polyport/connection.hpp"
 #include "polyport/framer.hpp"
 #include "polyport/protocol.hpp"
@@ -34,6 +35,11 @@ struct connection_context {
   // The outbound queue size at which on_writable(false) is called, and where it turns true again.
   std::size_t high_watermark = 64 * 1024;
   std::size_t low_watermark = 16 * 1024;
+  // Inbound only: the PROXY protocol header expected before anything else, its deadline, and the
+  // listener's access rules, checked against the client address the header carries.
+  std::optional<proxy_protocol_mode> proxy_protocol;
+  std::chrono::milliseconds proxy_timeout{5000};
+  const access_rules* rules = nullptr;
   // Runs on the worker when a connection of this context has closed (owner bookkeeping).
   std::function<void(stream_connection&)> on_closed;
 };

@@ -124,18 +124,12 @@ void runtime::send(std::string_view urls, std::span<const std::byte> message, co
       }
     };
     std::string key = detail::pool_key(route, destination);
-    bool force_new = route.opts.force_new.value_or(false);
-    if (!force_new) {
-      if (auto live = owner->pool->find_open(key)) {
-        deliver(*live);
-        return;
-      }
-    }
-    auto context = detail::make_outbound_context(*owner, route, nullptr);
-    detail::worker& home = owner->least_loaded_worker();
-    if (force_new) {
-      detail::connect_to(*owner, home, route, std::move(context), destination,
-                         [owner, key, on_connected](result<connection_ref> outcome) {
+    auto connect_new = [&](detail::attempt_done connected) {
+      detail::connect_to(*owner, owner->least_loaded_worker(), route, detail::make_outbound_context(*owner, route, nullptr),
+                         destination, std::move(connected));
+    };
+    if (route.opts.force_new.value_or(false)) {
+      connect_new([owner, key, on_connected](result<connection_ref> outcome) {
                            if (outcome) {
                              owner->pool->add(key, *outcome);
                            }
@@ -143,9 +137,11 @@ void runtime::send(std::string_view urls, std::span<const std::byte> message, co
                          });
       return;
     }
-    if (owner->pool->wait_or_lead(key, on_connected)) {
-      detail::connect_to(*owner, home, route, std::move(context), destination,
-                         [owner, key](result<connection_ref> outcome) { owner->pool->settle(key, outcome); });
+    auto joined = owner->pool->join(key, on_connected);
+    if (joined.open) {
+      deliver(*joined.open);
+    } else if (joined.lead) {
+      connect_new([owner, key](result<connection_ref> outcome) { owner->pool->settle(key, outcome); });
     }
   };
   detail::walk_destinations(state_, std::move(*routes), std::move(attempt), std::move(done));

@@ -51,6 +51,17 @@ void stream_connection::start(opened_handler on_opened) {
   worker_.adopt(*this);
   stats_shard::add(own_stats_.opened, 1);
   stats_shard::add(total_stats_.opened, 1);
+  if (context_->proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off) {
+    // The header comes first, within its own deadline; the TLS handshake only after it.
+    worker_.idle().watch(*this, context_->proxy_timeout);
+    phase_ = phase::proxy_header;
+    read_proxy_header();
+    return;
+  }
+  begin_handshake();
+}
+
+void stream_connection::begin_handshake() {
   // The idle timeout covers the handshake too, so a silent peer cannot hold a slot.
   worker_.idle().watch(*this, context_->idle_timeout);
   phase_ = phase::handshaking;
@@ -130,7 +141,9 @@ void stream_connection::on_io_event(std::uint32_t events) {
   }
   if (read_waiting_ && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
     read_waiting_ = false;
-    if (phase_ == phase::handshaking) {
+    if (phase_ == phase::proxy_header) {
+      read_proxy_header();
+    } else if (phase_ == phase::handshaking) {
       continue_handshake();
     } else {
       on_readable();
@@ -416,6 +429,11 @@ void stream_connection::idle_expired() {
       worker_.idle().restart(*this);
       return;
     }
+  }
+  if (phase_ == phase::proxy_header) {
+    finish(close_reason::proxy_error,
+           "no PROXY header within " + std::to_string(context_->proxy_timeout.count()) + " ms");
+    return;
   }
   finish(close_reason::idle_timeout, {});
 }

@@ -9,6 +9,7 @@
 // Thread safety: distinct objects: safe. Shared objects: unsafe; owning worker only.
 
 #include <atomic>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,6 +56,8 @@ class stream_connection final : public connection,
   void set_idle_timeout(std::chrono::milliseconds timeout) override;
   const endpoint& local() const override { return local_; }
   const endpoint& remote() const override { return remote_; }
+  const endpoint& peer() const override { return rare_ && rare_->proxy ? rare_->peer : remote_; }
+  const proxy_header* proxy() const override { return rare_ && rare_->proxy ? &*rare_->proxy : nullptr; }
   polyport::transport transport() const override { return context_->transport; }
   std::string_view scheme() const override { return context_->scheme; }
   bool is_outbound() const override { return context_->outbound; }
@@ -70,17 +73,22 @@ class stream_connection final : public connection,
   void on_io_event(std::uint32_t events) override;
 
  private:
-  enum class phase { created, handshaking, open, closing, closed };
+  enum class phase { created, proxy_header, handshaking, open, closing, closed };
 
   // What few connections need, kept out of line so idle connections stay small.
   struct rare_state {
     opened_handler on_opened;  // outbound, until open
     close_info close;          // why a closing (or closed-while-opening) connection ends
+    std::optional<proxy_header> proxy;  // PROXY protocol: the header, and the proxy's address
+    endpoint peer;
   };
   rare_state& rare();
   void* user_data_pointer() const override { return context_->user_data.get(); }
 
   void continue_handshake();
+  void begin_handshake();
+  void read_proxy_header();
+  void proxy_header_read(proxy_header header);
   void become_open();
   void wait_readable();
   void wait_writable();

@@ -23,7 +23,23 @@ stream_listener::stream_listener(std::weak_ptr<runtime::state> runtime_state, ro
       plan_(std::move(plan)),
       user_data_(std::move(user_data)),
       policy_(plan_.opts.max_connections_policy.value_or(overload_policy::reset)),
-      max_connections_(plan_.opts.max_connections.value_or(default_max_connections)) {}
+      max_connections_(plan_.opts.max_connections.value_or(default_max_connections)),
+      rules_(plan_.opts.access_rules),
+      connection_rate_(token_rate{1, std::chrono::seconds(1)}, 1, std::chrono::steady_clock::now()) {
+  if (plan_.opts.max_conn_rate) {
+    set_max_conn_rate(*plan_.opts.max_conn_rate, plan_.opts.max_conn_burst.value_or(0));
+  }
+}
+
+void stream_listener::set_max_conn_rate(connection_rate rate, std::uint32_t burst) {
+  if (rate.count == 0) {
+    connection_rate_on_ = false;
+    return;
+  }
+  auto limit = connection_rate_limit_from(rate, burst == 0 ? std::nullopt : std::optional<std::uint32_t>(burst));
+  connection_rate_.set_rate(limit.rate, limit.capacity, std::chrono::steady_clock::now());
+  connection_rate_on_ = true;
+}
 
 // The acceptors' descriptors close their sockets as they go.
 stream_listener::~stream_listener() = default;
@@ -57,6 +73,9 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
   }
   started->stats_ = std::make_shared<stats_sink>(static_cast<unsigned>(runtime_state->workers.size()));
   started->context_ = make_connection_context(p, started->user_data_, started->stats_, runtime_state->totals, false);
+  started->context_->proxy_protocol = p.opts.proxy_protocol;
+  started->context_->proxy_timeout = p.opts.proxy_protocol_timeout.value_or(std::chrono::milliseconds(5000));
+  started->context_->rules = &started->rules_;
   std::weak_ptr<stream_listener> weak = started;
   started->context_->on_closed = [weak](stream_connection&) {
     if (auto self = weak.lock()) {
@@ -136,18 +155,18 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
   return {};
 }
 
-void stream_listener::close_sockets() {
-  // Closed on their own workers, where their waits run. Off a worker, wait for it: once this
-  // returns the kernel refuses new connections and the address can be bound again.
+// Closes them on their own workers, where their waits run. Off a worker it waits, so that once
+// this returns the kernel refuses new connections and the address can be bound again. Never
+// called with control_mutex_ held: a worker closing a connection may need it meanwhile.
+void stream_listener::close_sockets(std::vector<std::shared_ptr<acceptor>> closing) {
   bool wait = worker::current() == nullptr;
-  auto closed = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(acceptors_.size()));
-  for (auto& a : acceptors_) {
+  auto closed = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(closing.size()));
+  for (auto& a : closing) {
     a->close([closed] { closed->count_down(); });
   }
   if (wait) {
     closed->wait();
   }
-  acceptors_.clear();
 }
 
 bool stream_listener::may_accept() const {
@@ -181,16 +200,35 @@ void stream_listener::reject(worker& home, int fd, close_reason why) {
   ::close(fd);
 }
 
+std::optional<close_reason> stream_listener::refusal(const endpoint& remote) {
+  // With a PROXY header the rules apply to the client it names, checked once it has been read.
+  bool proxied = plan_.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off;
+  if (!proxied && remote.path.empty() && rules_.check(remote.address) == access_decision::deny) {
+    return close_reason::denied;
+  }
+  if (connection_rate_on_.load(std::memory_order_relaxed) &&
+      !connection_rate_.try_take(1, std::chrono::steady_clock::now())) {
+    return close_reason::rate_limited;
+  }
+  return std::nullopt;
+}
+
 void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
   auto owner = runtime_.lock();
   if (!running_ || !owner) {
     ::close(fd);
     return;
   }
+  if (auto refused = refusal(remote)) {
+    reject(home, fd, *refused);
+    return;
+  }
   std::size_t process_limit = owner->settings.max_connections;
   std::size_t here = stats_->current().fetch_add(1, std::memory_order_relaxed);
   std::size_t everywhere = owner->totals->current().fetch_add(1, std::memory_order_relaxed);
-  if (here >= max_connections() || (process_limit != 0 && everywhere >= process_limit)) {
+  // The process-wide cap counts inbound connections: the totals less the outbound ones.
+  std::size_t inbound_everywhere = everywhere - std::min<std::size_t>(everywhere, owner->client_totals->current().load());
+  if (here >= max_connections() || (process_limit != 0 && inbound_everywhere >= process_limit)) {
     stats_->current().fetch_sub(1, std::memory_order_relaxed);
     owner->totals->current().fetch_sub(1, std::memory_order_relaxed);
     reject(home, fd, close_reason::max_connections);
@@ -216,8 +254,12 @@ void stream_listener::connection_closed() {
 
 void stream_listener::wake_acceptors() {
   acceptors_parked_.store(false);
-  std::lock_guard lock(control_mutex_);
-  for (auto& a : acceptors_) {
+  std::vector<std::shared_ptr<acceptor>> parked;
+  {
+    std::lock_guard lock(control_mutex_);
+    parked = acceptors_;
+  }
+  for (auto& a : parked) {
     a->resume();
   }
 }
@@ -230,11 +272,15 @@ void stream_listener::set_max_connections(std::size_t limit) {
 }
 
 void stream_listener::suspend() {
-  std::lock_guard lock(control_mutex_);
-  if (!running_ || suspended_.exchange(true)) {
-    return;
+  std::vector<std::shared_ptr<acceptor>> closing;
+  {
+    std::lock_guard lock(control_mutex_);
+    if (!running_ || suspended_.exchange(true)) {
+      return;
+    }
+    closing.swap(acceptors_);
   }
-  close_sockets();
+  close_sockets(std::move(closing));
 }
 
 result<void> stream_listener::resume() {
@@ -281,13 +327,15 @@ void stream_listener::stop_for_runtime() {
 }
 
 void stream_listener::shut_down(bool remove_from_runtime, close_reason why) {
+  std::vector<std::shared_ptr<acceptor>> closing;
   {
     std::lock_guard lock(control_mutex_);
     if (!running_.exchange(false)) {
       return;
     }
-    close_sockets();
+    closing.swap(acceptors_);
   }
+  close_sockets(std::move(closing));
   auto owner = runtime_.lock();
   if (owner) {
     const connection_context* mine = context_.get();

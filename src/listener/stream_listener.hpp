@@ -16,6 +16,7 @@
 
 #include "core/connection_context.hpp"
 #include "core/route_plan.hpp"
+#include "core/token_bucket.hpp"
 #include "core/worker.hpp"
 #include "listener/acceptor.hpp"
 #include "polyport/listener.hpp"
@@ -47,6 +48,8 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   result<void> resume() override;
   bool is_suspended() const override { return suspended_.load(); }
   std::size_t drain(std::chrono::milliseconds grace) override;
+  polyport::access_rules& access() override { return rules_; }
+  void set_max_conn_rate(connection_rate rate, std::uint32_t burst) override;
   void stop() override;
   bool is_running() const override { return running_.load(); }
 
@@ -58,11 +61,13 @@ class stream_listener final : public listener, public std::enable_shared_from_th
 
  private:
   result<void> open_sockets(runtime::state& owner);
-  void close_sockets();
+  void close_sockets(std::vector<std::shared_ptr<acceptor>> closing);
   bool may_accept() const;
   void accepted(worker& owner, int fd, const endpoint& remote);
   void adopt(worker& home, int fd, const endpoint& remote);
   void reject(worker& home, int fd, close_reason why);
+  // The accept-time checks that need no bytes from the peer; nullopt when it may come in.
+  std::optional<close_reason> refusal(const endpoint& remote);
   void connection_closed();
   void wake_acceptors();
   void shut_down(bool remove_from_runtime, close_reason why);
@@ -80,6 +85,10 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   std::atomic<bool> suspended_{false};
   mutable std::atomic<bool> acceptors_parked_{false};  // set by the accept gate
   std::atomic<bool> draining_{false};
+  polyport::access_rules rules_;
+  // max_conn_rate: one bucket shared by every acceptor, consulted while the limit is on.
+  shared_token_bucket connection_rate_;
+  std::atomic<bool> connection_rate_on_{false};
 
   // Guards the acceptor list (suspend/resume/stop) and the drain wait.
   std::mutex control_mutex_;

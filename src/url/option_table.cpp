@@ -189,12 +189,12 @@ constexpr std::array table{
     number<&options::udp_max_size, 1, 65507>("udp_max_size", later),  // largest IPv4 UDP payload
     number<&options::sctp_out_streams, 1, 65535>("sctp_out_streams", later),
     number<&options::sctp_in_streams, 1, 65535>("sctp_in_streams", later),
-    rules<true>("allow", later),
-    rules<false>("deny", later),
-    parsed<&options::proxy_protocol, parse_proxy_protocol>("proxy_protocol", later),
-    milliseconds<&options::proxy_protocol_timeout, 1>("proxy_protocol_timeout", later),
-    parsed<&options::max_conn_rate, parse_connection_rate>("max_conn_rate", later),
-    number<&options::max_conn_burst, 1, max_uint32>("max_conn_burst", later),
+    rules<true>("allow", now),
+    rules<false>("deny", now),
+    parsed<&options::proxy_protocol, parse_proxy_protocol>("proxy_protocol", now),
+    milliseconds<&options::proxy_protocol_timeout, 1>("proxy_protocol_timeout", now),
+    parsed<&options::max_conn_rate, parse_connection_rate>("max_conn_rate", now),
+    number<&options::max_conn_burst, 1, max_uint32>("max_conn_burst", now),
     number<&options::rate_limit, 1, max_uint64>("rate_limit", later),
     number<&options::rate_limit_burst, 1, max_uint64>("rate_limit_burst", later),
 };
