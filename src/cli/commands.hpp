@@ -13,6 +13,7 @@ inline constexpr int exit_usage = 2;
 
 struct serve_arguments {
   unsigned workers = 0;
+  std::string admin_path;  // a Unix socket for `polyport admin`; empty: none
   std::vector<std::string> urls;
 };
 int run_serve(const serve_arguments& arguments);
@@ -23,6 +24,13 @@ struct send_arguments {
   std::string data;
 };
 int run_send(const send_arguments& arguments);
+
+struct admin_arguments {
+  unsigned timeout_ms = 5000;
+  std::string path;
+  std::vector<std::string> command;
+};
+int run_admin(const admin_arguments& arguments);
 
 // The URLs `polyport serve` starts when given none, with what they need (a TLS identity).
 struct demo_set {

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   auto* serve_command = app.add_subcommand(
       "serve", "Start listeners (built-in scheme: echo). With no URL, a demo set on loopback.");
   serve_command->add_option("--workers", serve.workers, "worker threads (default: one per core)");
+  serve_command->add_option("--admin", serve.admin_path,
+                            "a Unix socket path for statistics and control (see: polyport admin)");
   serve_command->add_option("urls", serve.urls, "listener URLs, e.g. \"echo://127.0.0.1:0;transport=tcp\"");
 
   polyport::cli::send_arguments send;
@@ -21,6 +23,14 @@ int main(int argc, char** argv) {
   send_command->add_option("url", send.url, "destination URL")->required();
   send_command->add_option("data", send.data, "bytes to send")->required();
 
+  polyport::cli::admin_arguments admin;
+  auto* admin_command = app.add_subcommand(
+      "admin", "Ask a running `polyport serve --admin PATH`: listeners, stats, suspend N, resume N, drain N MS, "
+               "max_connections N LIMIT, allow N CIDR, deny N CIDR, rules N.");
+  admin_command->add_option("--timeout", admin.timeout_ms, "milliseconds to wait for the answer")->default_val(5000);
+  admin_command->add_option("path", admin.path, "the server's admin socket")->required();
+  admin_command->add_option("command", admin.command, "the command and its arguments")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& failure) {
@@ -29,6 +39,9 @@ int main(int argc, char** argv) {
   }
   if (serve_command->parsed()) {
     return polyport::cli::run_serve(serve);
+  }
+  if (admin_command->parsed()) {
+    return polyport::cli::run_admin(admin);
   }
   return polyport::cli::run_send(send);
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli/admin_protocol.hpp"
 #include "cli/commands.hpp"
 #include "polyport/echo_protocol.hpp"
 #include "polyport/runtime.hpp"
@@ -51,6 +52,17 @@ int run_serve(const serve_arguments& arguments) {
       return exit_failure;
     }
     std::printf("listening %s\n", (*started)->description().c_str());
+    std::fflush(stdout);
+  }
+
+  if (!arguments.admin_path.empty()) {
+    server.register_protocol("admin", cli::make_admin_protocol(server));
+    auto admin = server.listen("admin://" + arguments.admin_path + ";transport=unix;idle_timeout=0");
+    if (!admin) {
+      std::fprintf(stderr, "polyport: admin socket: %s\n", admin.error().message.c_str());
+      return exit_failure;
+    }
+    std::printf("listening %s\n", (*admin)->description().c_str());
     std::fflush(stdout);
   }
 
