@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "url/url_text.hpp"
+
 namespace polyport {
 
 namespace {
@@ -20,19 +22,6 @@ constexpr std::array<std::pair<transport, std::string_view>, 10> transport_names
     {transport::unix_stream, "unix"},
 }};
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char lower = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    if (lower != b[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string_view to_string(transport t) {
@@ -46,7 +35,7 @@ std::string_view to_string(transport t) {
 
 std::optional<transport> transport_from_string(std::string_view name) {
   for (const auto& [value, known] : transport_names) {
-    if (equals_ignoring_case(name, known)) {
+    if (detail::equals_ignoring_case(name, known)) {
       return value;
     }
   }
