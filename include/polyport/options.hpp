@@ -75,6 +75,8 @@ struct options {
   std::optional<unsigned> sctp_out_streams, sctp_in_streams;
   std::vector<access_rule> access_rules;  // allow= and deny=, in URL order
   std::optional<proxy_protocol_mode> proxy_protocol;
+  // Who may send a PROXY header (`proxy_trusted=10.0.0.0/8,...`, as allow rules); empty: anyone.
+  std::vector<access_rule> proxy_trusted;
   std::optional<connection_rate> max_conn_rate;
   std::optional<std::uint32_t> max_conn_burst;
   std::optional<std::uint64_t> rate_limit, rate_limit_burst;  // bytes per second, bytes

@@ -42,7 +42,7 @@ stream_connection::~stream_connection() {
   }
 }
 
-void stream_connection::start(opened_handler on_opened) {
+void stream_connection::start(opened_handler on_opened, bool proxy_header_expected) {
   self_ = shared_from_this();
   registered_ = worker_.reactor().add(stream_->fd(), *this);
   if (on_opened) {
@@ -51,7 +51,7 @@ void stream_connection::start(opened_handler on_opened) {
   worker_.adopt(*this);
   stats_shard::add(own_stats_.opened, 1);
   stats_shard::add(total_stats_.opened, 1);
-  if (context_->proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off) {
+  if (proxy_header_expected) {
     // The header comes first, within its own deadline; the TLS handshake only after it.
     worker_.idle().watch(*this, context_->proxy_timeout);
     phase_ = phase::proxy_header;

@@ -40,7 +40,9 @@ class stream_connection final : public connection,
 
   // Starts the handshake and, once open, reading. On the owning worker. The creator has counted
   // the connection in its context's `current` counters already; finish() takes it off.
-  void start(opened_handler on_opened = nullptr);
+  // `proxy_header_expected`: read a PROXY header first (the listener's proxy_protocol, unless the
+  // source is not a trusted proxy).
+  void start(opened_handler on_opened = nullptr, bool proxy_header_expected = false);
   // Closes at once without flushing; used when a listener or the runtime stops.
   void terminate(close_reason reason);
 

@@ -29,6 +29,9 @@ stream_listener::stream_listener(std::weak_ptr<runtime::state> runtime_state, ro
   if (plan_.opts.max_conn_rate) {
     set_max_conn_rate(*plan_.opts.max_conn_rate, plan_.opts.max_conn_burst.value_or(0));
   }
+  if (!plan_.opts.proxy_trusted.empty()) {
+    trusted_proxies_ = std::make_unique<polyport::access_rules>(plan_.opts.proxy_trusted, access_decision::deny);
+  }
 }
 
 void stream_listener::set_max_conn_rate(connection_rate rate, std::uint32_t burst) {
@@ -234,11 +237,30 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
     reject(home, fd, close_reason::max_connections);
     return;
   }
+  // An untrusted source may not speak for a client: with `optional` it is a direct client (and
+  // the rules apply to it now); otherwise it is refused.
+  bool header_expected = plan_.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off;
+  if (header_expected && trusted_proxies_ && remote.path.empty() &&
+      trusted_proxies_->check(remote.address) == access_decision::deny) {
+    header_expected = false;
+    std::optional<close_reason> refused;
+    if (*plan_.opts.proxy_protocol != proxy_protocol_mode::optional) {
+      refused = close_reason::proxy_error;
+    } else if (rules_.check(remote.address) == access_decision::deny) {
+      refused = close_reason::denied;
+    }
+    if (refused) {
+      stats_->current().fetch_sub(1, std::memory_order_relaxed);
+      owner->totals->current().fetch_sub(1, std::memory_order_relaxed);
+      reject(home, fd, *refused);
+      return;
+    }
+  }
   apply_stream_options(fd, plan_.transport != transport::unix_stream, plan_.opts);
   std::unique_ptr<byte_stream> stream = tls_ ? make_tls_stream(fd, tls_, {}) : make_plain_stream(fd);
   endpoint local = plan_.transport == transport::unix_stream ? local_ : local_endpoint_of(fd);
   auto conn = std::make_shared<stream_connection>(home, context_, std::move(stream), std::move(local), remote);
-  conn->start();
+  conn->start(nullptr, header_expected);
 }
 
 // Runs on a worker for every closed connection: keep it cheap unless someone waits for it.

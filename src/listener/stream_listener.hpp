@@ -86,6 +86,8 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   mutable std::atomic<bool> acceptors_parked_{false};  // set by the accept gate
   std::atomic<bool> draining_{false};
   polyport::access_rules rules_;
+  // proxy_trusted: who may send a PROXY header; null when anyone may.
+  std::unique_ptr<polyport::access_rules> trusted_proxies_;
   // max_conn_rate: one bucket shared by every acceptor, consulted while the limit is on.
   shared_token_bucket connection_rate_;
   std::atomic<bool> connection_rate_on_{false};

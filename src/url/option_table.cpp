@@ -109,6 +109,16 @@ result<void> set_milliseconds(options& o, std::string_view value) {
   return {};
 }
 
+// proxy_trusted= adds the networks allowed to send PROXY headers.
+result<void> add_trusted_proxies(options& o, std::string_view value) {
+  auto rules = parse_access_rules(value, true);
+  if (!rules) {
+    return rules.error();
+  }
+  o.proxy_trusted.insert(o.proxy_trusted.end(), rules->begin(), rules->end());
+  return {};
+}
+
 // allow= and deny= add rules; every other option replaces its earlier value.
 template <bool allow>
 result<void> add_rules(options& o, std::string_view value) {
@@ -193,6 +203,7 @@ constexpr std::array table{
     rules<false>("deny", now),
     parsed<&options::proxy_protocol, parse_proxy_protocol>("proxy_protocol", now),
     milliseconds<&options::proxy_protocol_timeout, 1>("proxy_protocol_timeout", now),
+    option_descriptor{"proxy_trusted", &add_trusted_proxies, &is_set<&options::proxy_trusted>, false, true},
     parsed<&options::max_conn_rate, parse_connection_rate>("max_conn_rate", now),
     number<&options::max_conn_burst, 1, max_uint32>("max_conn_burst", now),
     number<&options::rate_limit, 1, max_uint64>("rate_limit", later),

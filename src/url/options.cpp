@@ -115,6 +115,7 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.sctp_out_streams, from_code.sctp_out_streams);
   merge_field(merged.sctp_in_streams, from_code.sctp_in_streams);
   merge_field(merged.access_rules, from_code.access_rules);
+  merge_field(merged.proxy_trusted, from_code.proxy_trusted);
   merge_field(merged.proxy_protocol, from_code.proxy_protocol);
   merge_field(merged.max_conn_rate, from_code.max_conn_rate);
   merge_field(merged.max_conn_burst, from_code.max_conn_burst);
