@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <latch>
+#include <limits>
 
 #include "core/runtime_state.hpp"
 #include "core/stream_connection.hpp"
@@ -25,7 +26,11 @@ stream_listener::stream_listener(std::weak_ptr<runtime::state> runtime_state, ro
       policy_(plan_.opts.max_connections_policy.value_or(overload_policy::reset)),
       max_connections_(plan_.opts.max_connections.value_or(default_max_connections)),
       rules_(plan_.opts.access_rules),
-      connection_rate_(token_rate{1, std::chrono::seconds(1)}, 1, std::chrono::steady_clock::now()) {
+      // Unused while no limit is set, and kept brim-full: set_rate keeps the level, clamped to the
+      // new capacity, so a limit set later (from the URL just below, or at run time) starts with
+      // its whole burst.
+      connection_rate_(token_rate{1, std::chrono::nanoseconds(1)}, std::numeric_limits<std::uint64_t>::max(),
+                       std::chrono::steady_clock::now()) {
   if (plan_.opts.max_conn_rate) {
     set_max_conn_rate(*plan_.opts.max_conn_rate, plan_.opts.max_conn_burst.value_or(0));
   }
@@ -206,7 +211,8 @@ void stream_listener::reject(worker& home, int fd, close_reason why) {
 std::optional<close_reason> stream_listener::refusal(const endpoint& remote) {
   // With a PROXY header the rules apply to the client it names, checked once it has been read.
   bool proxied = plan_.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off;
-  if (!proxied && remote.path.empty() && rules_.check(remote.address) == access_decision::deny) {
+  // A unix socket's client has no IP address (an unbound one not even a path) for rules to match.
+  if (!proxied && plan_.transport != transport::unix_stream && rules_.check(remote.address) == access_decision::deny) {
     return close_reason::denied;
   }
   if (connection_rate_on_.load(std::memory_order_relaxed) &&
