@@ -78,11 +78,14 @@ void stream_connection::proxy_header_read(proxy_header header) {
   rare().peer = remote_;
   // LOCAL (health checks), UNKNOWN and unspecified families carry no client: the socket's peer
   // stays the remote address.
-  if (!header.local && header.source) {
+  bool names_client = !header.local && header.source;
+  if (names_client) {
     remote_ = *header.source;
   }
+  // Rules match IP addresses: a unix client (named by the header, or the socket's own) has none.
+  bool ip_client = names_client ? remote_.path.empty() : context_->transport != transport::unix_stream;
   rare().proxy = std::move(header);
-  if (context_->rules != nullptr && remote_.path.empty() &&
+  if (context_->rules != nullptr && ip_client &&
       context_->rules->check(remote_.address) == access_decision::deny) {
     finish(close_reason::denied, "client " + remote_.to_string() + " is denied by the access rules");
     return;

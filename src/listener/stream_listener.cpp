@@ -246,7 +246,7 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
   // An untrusted source may not speak for a client: with `optional` it is a direct client (and
   // the rules apply to it now); otherwise it is refused.
   bool header_expected = plan_.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off;
-  if (header_expected && trusted_proxies_ && remote.path.empty() &&
+  if (header_expected && trusted_proxies_ && plan_.transport != transport::unix_stream &&
       trusted_proxies_->check(remote.address) == access_decision::deny) {
     header_expected = false;
     std::optional<close_reason> refused;
