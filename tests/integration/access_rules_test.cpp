@@ -17,6 +17,7 @@
 #include "polyport/runtime.hpp"
 #include "raw_peer.hpp"
 #include "recording_protocol.hpp"
+#include "support/sourced_client.hpp"
 #include "support/temp_dir.hpp"
 #include "transport/socket_ops.hpp"
 
@@ -24,87 +25,6 @@ namespace polyport::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A blocking TCP client bound to `source` before it connects. Reads and writes time out
-// (SO_RCVTIMEO, SO_SNDTIMEO), so a test waiting for bytes that never come fails, not hangs.
-class sourced_client {
- public:
-  sourced_client(const std::string& source, const endpoint& to) {
-    endpoint from{*ip_address::parse(source), 0, {}};
-    fd_ = ::socket(to.address.is_v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    timeval limit{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    detail::socket_address bound = detail::to_socket_address(from);
-    detail::socket_address target = detail::to_socket_address(to);
-    if (::bind(fd_, bound.get(), bound.length) != 0) {
-      error_ = "bind to " + source + ": " + std::strerror(errno);
-    } else if (::connect(fd_, target.get(), target.length) != 0) {
-      error_ = "connect to " + to.to_string() + ": " + std::strerror(errno);
-    } else {
-      local_ = detail::local_endpoint_of(fd_);
-    }
-  }
-  ~sourced_client() { close(); }
-  sourced_client(const sourced_client&) = delete;
-  sourced_client& operator=(const sourced_client&) = delete;
-
-  bool connected() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  // The client's own address and port: what the listener should see as remote().
-  const endpoint& local() const { return local_; }
-
-  bool write_all(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) {
-        return false;
-      }
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  std::string read_exact(std::size_t count) {
-    std::string received(count, '\0');
-    std::size_t got = 0;
-    while (got < count) {
-      ssize_t n = ::recv(fd_, received.data() + got, count - got, 0);
-      if (n <= 0) {
-        break;
-      }
-      got += static_cast<std::size_t>(n);
-    }
-    received.resize(got);
-    return received;
-  }
-
-  // True when the server ends the connection (EOF or reset) within the receive timeout.
-  bool wait_closed() {
-    char buffer[256];
-    for (;;) {
-      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n == 0) {
-        return true;
-      }
-      if (n < 0) {
-        return errno != EAGAIN && errno != EWOULDBLOCK;
-      }
-    }
-  }
-
-  void close() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::string error_;
-  endpoint local_;
-};
 
 access_rule rule(std::string_view text) {
   auto parsed = access_rules::parse(text);

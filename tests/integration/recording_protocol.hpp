@@ -15,23 +15,11 @@
 
 #include "polyport/protocol.hpp"
 #include "polyport/result.hpp"
+#include "support/wait.hpp"
 
 namespace polyport::testing {
 
 using namespace std::chrono_literals;
-
-// Polls `condition` until it holds or `timeout` passes: for counters no callback reports.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return condition();
-    }
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // The outcome of a future-returning runtime call, or an error when it has not come by `timeout`.
 template <class T>

@@ -24,7 +24,9 @@
 #include "peers/peer_helpers.hpp"
 #include "polyport/runtime.hpp"
 #include "support/child_process.hpp"
+#include "support/sourced_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 #include "transport/socket_ops.hpp"
 
 namespace polyport::testing {
@@ -32,82 +34,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `condition` until it holds or the deadline passes: for counters no callback reports.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return condition();
-    }
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
 endpoint loopback(std::string_view ip, std::uint16_t port) {
   return {*ip_address::parse(ip), port, {}};
 }
-
-// A blocking TCP client bound to `source` before it connects; reads time out after 10 s.
-class sourced_client {
- public:
-  sourced_client(const std::string& source, std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    timeval limit{10, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    detail::socket_address from = detail::to_socket_address(loopback(source, 0));
-    detail::socket_address to = detail::to_socket_address(loopback("127.0.0.1", port));
-    if (::bind(fd_, from.get(), from.length) != 0 || ::connect(fd_, to.get(), to.length) != 0) {
-      error_ = std::strerror(errno);
-    } else {
-      local_ = detail::local_endpoint_of(fd_);
-    }
-  }
-  ~sourced_client() { ::close(fd_); }
-  sourced_client(const sourced_client&) = delete;
-  sourced_client& operator=(const sourced_client&) = delete;
-
-  bool connected() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  const endpoint& local() const { return local_; }
-
-  bool send_all(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
-  }
-  std::string read_exact(std::size_t count) {
-    std::string received(count, '\0');
-    std::size_t got = 0;
-    while (got < count) {
-      ssize_t n = ::recv(fd_, received.data() + got, count - got, 0);
-      if (n <= 0) {
-        break;
-      }
-      got += static_cast<std::size_t>(n);
-    }
-    received.resize(got);
-    return received;
-  }
-  // True when the other end closes (EOF or reset) before the receive timeout.
-  bool closed_by_peer() {
-    char buffer[256];
-    for (;;) {
-      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        return true;
-      }
-      if (n < 0) {
-        return false;
-      }
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::string error_;
-  endpoint local_;
-};
 
 // What on_open saw of each connection.
 struct opened_as {
@@ -219,7 +148,7 @@ class haproxy_test : public ::testing::Test {
 
 // Sends `text` through HAProxy from `client` and expects it back.
 void expect_echo(sourced_client& client, const std::string& text) {
-  ASSERT_TRUE(client.send_all(text));
+  ASSERT_TRUE(client.write_all(text));
   EXPECT_EQ(client.read_exact(text.size()), text) << "no echo through haproxy";
 }
 
@@ -271,8 +200,8 @@ TEST_F(haproxy_test, access_rules_judge_the_client_behind_haproxy) {
 
   sourced_client denied("127.0.0.5", v2_port);
   ASSERT_TRUE(denied.connected()) << denied.error();
-  denied.send_all("let me in");
-  EXPECT_TRUE(denied.closed_by_peer()) << "the denied client's connection stayed open";
+  denied.write_all("let me in");
+  EXPECT_TRUE(denied.wait_closed()) << "the denied client's connection stayed open";
   EXPECT_TRUE(eventually([&] { return v2->stats().closed_by(close_reason::denied) >= 1; }));
 
   sourced_client allowed("127.0.0.6", v2_port);
