@@ -14,24 +14,15 @@
 #include "polyport/runtime.hpp"
 #include "raw_peer.hpp"
 #include "recording_protocol.hpp"
+#include "tcp_listener_test.hpp"
 
 namespace polyport::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class connection_rate_test : public ::testing::Test {
+class connection_rate_test : public tcp_listener_test {
  protected:
-  void SetUp() override { rt.register_protocol("rec", recorder); }
-
-  std::shared_ptr<listener> listen(const std::string& params) {
-    auto started = rt.listen("rec://127.0.0.1:0;transport=tcp" + (params.empty() ? "" : ";" + params));
-    if (!started) {
-      throw std::runtime_error(started.error().message);
-    }
-    return *started;
-  }
-
   // Opens `count` connections back to back (the kernel completes each handshake) and waits
   // until the listener has either accepted or refused every one of them.
   std::vector<raw_peer> open_at_once(const listener& server, std::size_t count) {
@@ -83,8 +74,6 @@ class connection_rate_test : public ::testing::Test {
         deadline);
   }
 
-  runtime rt{{.workers = 2}};
-  std::shared_ptr<recording_protocol> recorder = std::make_shared<recording_protocol>(true);
 };
 
 TEST_F(connection_rate_test, a_burst_over_the_bucket_is_refused_and_counted) {

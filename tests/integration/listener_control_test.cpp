@@ -9,6 +9,7 @@
 #include "polyport/runtime.hpp"
 #include "raw_peer.hpp"
 #include "recording_protocol.hpp"
+#include "tcp_listener_test.hpp"
 #include "support/temp_dir.hpp"
 
 namespace polyport::testing {
@@ -16,22 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class listener_control_test : public ::testing::Test {
+class listener_control_test : public tcp_listener_test {
  protected:
-  void SetUp() override { rt.register_protocol("rec", recorder); }
-
-  std::shared_ptr<listener> listen(const std::string& params) {
-    auto started = rt.listen("rec://127.0.0.1:0;transport=tcp" + (params.empty() ? "" : ";" + params));
-    if (!started) {
-      throw std::runtime_error(started.error().message);
-    }
-    return *started;
-  }
-
   raw_peer open(const listener& server) { return raw_peer::open(transport::tcp, server.local()); }
-
-  runtime rt{{.workers = 2}};
-  std::shared_ptr<recording_protocol> recorder = std::make_shared<recording_protocol>(true);
 };
 
 // With the pause policy a full listener leaves newcomers in the kernel's backlog instead of

@@ -6,27 +6,14 @@
 #include "polyport/runtime.hpp"
 #include "raw_peer.hpp"
 #include "recording_protocol.hpp"
+#include "tcp_listener_test.hpp"
 
 namespace polyport::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class proxy_trusted_test : public ::testing::Test {
- protected:
-  void SetUp() override { rt.register_protocol("rec", recorder); }
-
-  std::shared_ptr<listener> listen(const std::string& params) {
-    auto started = rt.listen("rec://127.0.0.1:0;transport=tcp;" + params);
-    if (!started) {
-      throw std::runtime_error(started.error().message);
-    }
-    return *started;
-  }
-
-  runtime rt{{.workers = 1}};
-  std::shared_ptr<recording_protocol> recorder = std::make_shared<recording_protocol>(true);
-};
+using proxy_trusted_test = tcp_listener_test;
 
 TEST_F(proxy_trusted_test, a_trusted_source_speaks_for_its_client) {
   auto server = listen("proxy_protocol=v1;proxy_trusted=127.0.0.1");
