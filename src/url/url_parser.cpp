@@ -292,25 +292,18 @@ result<url> parse_item(std::string_view text) {
 result<std::vector<std::string_view>> split_list(std::string_view text) {
   std::vector<std::string_view> items;
   std::size_t start = 0;
-  bool quoted = false;
   bool bracketed = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quoted) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<' || c == '>') {
-      bracketed = c == '<';
-    } else if (c == ',' && !bracketed) {
+  for (std::size_t i = find_unquoted(text, ",<>"); i != std::string_view::npos; i = find_unquoted(text, ",<>", i + 1)) {
+    if (text[i] != ',') {
+      bracketed = text[i] == '<';
+    } else if (!bracketed) {
       items.push_back(trim(text.substr(start, i - start)));
       start = i + 1;
     }
   }
+  // A quote still open at the end hides a sentinel put after the text (control characters are
+  // refused in URLs, so it cannot be part of one).
+  bool quoted = find_unquoted(std::string(text) + '\x01', "\x01") == std::string_view::npos;
   std::string_view last = trim(text.substr(start));
   if (quoted) {
     return url_error(last, "unterminated quoted string");
