@@ -105,6 +105,10 @@ struct options {
 // `invalid option "idle_timeout=abc" in URL "...": expected a whole number of milliseconds`.
 result<options> options_from_url(const url& u);
 
+// Options from URL parameters alone, `idle_timeout=5000;max_connections=10` (for
+// listener::update and the admin verb); the same names, values and errors as in a URL.
+result<options> options_from_params(std::string_view params);
+
 // Every field set in `from_code` wins; access_rules and metadata from code replace the URL's
 // when not empty; tls fields merge one by one.
 options merge_options(const options& from_url, const options& from_code);

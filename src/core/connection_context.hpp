@@ -47,6 +47,9 @@ struct connection_context {
   std::optional<proxy_protocol_mode> proxy_protocol;
   std::chrono::milliseconds proxy_timeout{5000};
   const access_rules* rules = nullptr;
+  // The listener (or connect call) whose connections these are: a listener's contexts change
+  // with live updates, its owner does not.
+  const void* owner = nullptr;
   // Runs on the worker when a connection of this context has closed (owner bookkeeping).
   std::function<void(stream_connection&)> on_closed;
 };

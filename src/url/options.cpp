@@ -77,6 +77,16 @@ result<options> options_from_url(const url& u) {
   return o;
 }
 
+result<options> options_from_params(std::string_view params) {
+  // Parameters after an any-address, which sets no host option.
+  auto parsed = parse_url("params://0.0.0.0;" + std::string(params));
+  if (!parsed) {
+    return error{"invalid parameters \"" + detail::excerpt(params) + "\": " + parsed.error().message};
+  }
+  parsed->text = std::string(params);
+  return options_from_url(*parsed);
+}
+
 options merge_options(const options& from_url, const options& from_code) {
   options merged = from_url;
   merge_field(merged.transport, from_code.transport);
