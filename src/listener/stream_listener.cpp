@@ -85,7 +85,7 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
   started->context_->proxy_timeout = p.opts.proxy_protocol_timeout.value_or(std::chrono::milliseconds(5000));
   started->context_->rules = &started->rules_;
   std::weak_ptr<stream_listener> weak = started;
-  started->context_->on_closed = [weak](stream_connection&) {
+  started->context_->on_closed = [weak] {
     if (auto self = weak.lock()) {
       self->connection_closed();
     }
@@ -368,7 +368,7 @@ void stream_listener::shut_down(bool remove_from_runtime, close_reason why) {
   if (owner) {
     const connection_context* mine = context_.get();
     owner->on_every_worker([mine, why](worker& w) {
-      w.for_each_connection([mine, why](stream_connection& conn) {
+      w.for_each_connection([mine, why](registered_connection& conn) {
         if (&conn.context() == mine) {
           conn.terminate(why);
         }

@@ -424,7 +424,7 @@ TEST(merge_options, lists_from_code_replace_not_append) {
 
 TEST(check_supported, defaults_and_built_transports_pass) {
   EXPECT_TRUE(check_supported(options{}).ok());
-  for (transport t : {transport::tcp, transport::tls, transport::unix_stream}) {
+  for (transport t : {transport::tcp, transport::tls, transport::unix_stream, transport::udp}) {
     options o;
     o.transport = t;
     EXPECT_TRUE(check_supported(o).ok()) << to_string(t);
@@ -432,7 +432,7 @@ TEST(check_supported, defaults_and_built_transports_pass) {
 }
 
 TEST(check_supported, other_transports_are_refused) {
-  for (transport t : {transport::udp, transport::dtls, transport::sctp, transport::ws, transport::wss, transport::http,
+  for (transport t : {transport::dtls, transport::sctp, transport::ws, transport::wss, transport::http,
                       transport::https}) {
     options o;
     o.transport = t;
@@ -447,7 +447,7 @@ TEST(check_supported, every_built_option_passes) {
       "echo://h/p;transport=tls;idle_timeout=0;connect_timeout=1;max_connections=5;tcp_listeners=2;acceptors=3;"
       "backlog=9;host=x;path=/y;class=c;tls_certfile=c;tls_keyfile=k;tls_cacertfile=ca;tls_password=p;"
       "tls_verify=yes;tls_depth=2;tls_versions=tlsv1.3;tcp_packet=4;max_frame=100;force_new;no_dns_cache;"
-      "nodelay;keepalive;sndbuf=1;rcvbuf=1?meta=1");
+      "nodelay;keepalive;sndbuf=1;rcvbuf=1;udp_no_connections;udp_max_size=100;udp_to_tcp;udp_starts_tcp?meta=1");
   auto checked = check_supported(o);
   EXPECT_TRUE(checked.ok()) << checked.error().message;
 }
@@ -458,10 +458,6 @@ TEST(check_supported, options_not_built_yet_are_named) {
            {"sctp_out_streams=1", "sctp_out_streams"},
            {"sctp_in_streams=1", "sctp_in_streams"},
            {"udp_stun_reply", "udp_stun_reply"},
-           {"udp_no_connections", "udp_no_connections"},
-           {"udp_to_tcp=no", "udp_to_tcp"},
-           {"udp_starts_tcp", "udp_starts_tcp"},
-           {"udp_max_size=100", "udp_max_size"},
            {"rate_limit=1", "rate_limit"},
            {"rate_limit_burst=1", "rate_limit_burst"},
            {"send_timeout=1", "send_timeout"},
