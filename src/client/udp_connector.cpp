@@ -4,8 +4,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <algorithm>
-
 #include "core/datagram_connection.hpp"
 #include "core/readiness_reactor.hpp"
 #include "transport/socket_ops.hpp"
@@ -22,7 +20,7 @@ constexpr std::size_t max_batch = 16;
 class connected_port final : public datagram_port, public io_event_target, public std::enable_shared_from_this<connected_port> {
  public:
   connected_port(worker& home, int fd, std::size_t max_datagram)
-      : home_(home), fd_(fd), batch_(max_datagram + 1, std::clamp<std::size_t>(home.read_buffer().size() / (max_datagram + 1), 1, max_batch)) {}
+      : home_(home), fd_(fd), batch_(max_datagram, home.read_buffer().size(), max_batch) {}
   ~connected_port() { ::close(fd_); }
 
   void attach(datagram_connection& conn) {

@@ -4,7 +4,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <algorithm>
 
 #include "listener/udp_listener.hpp"
 
@@ -25,13 +24,13 @@ std::size_t endpoint_hash::operator()(const endpoint& at) const noexcept {
   return hash;
 }
 
-// A slot one byte larger than udp_max_size, so the kernel's MSG_TRUNC marks anything bigger;
-// as many slots as the worker's read buffer holds.
+// Slots of udp_max_size (the kernel's MSG_TRUNC marks anything bigger), as many as the worker's
+// read buffer holds.
 udp_flow_socket::udp_flow_socket(worker& home, int fd, std::weak_ptr<udp_listener> owner, std::size_t max_datagram)
     : home_(home),
       fd_(fd),
       owner_(std::move(owner)),
-      batch_(max_datagram + 1, std::clamp<std::size_t>(home.read_buffer().size() / (max_datagram + 1), 1, max_batch)) {}
+      batch_(max_datagram, home.read_buffer().size(), max_batch) {}
 
 udp_flow_socket::~udp_flow_socket() {
   ::close(fd_);

@@ -60,20 +60,20 @@ result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<
       self->flows_changed_.notify_all();
     }
   };
-  if (auto opened = started->open_sockets(*runtime_state); !opened) {
-    return error{"cannot listen on \"" + started->plan_.url_text + "\": " + opened.error().message};
-  }
-  if (started->plan_.opts.udp_starts_tcp.value_or(false)) {
-    route_plan tcp = started->plan_;
-    tcp.transport = transport::tcp;
-    tcp.opts.transport = transport::tcp;
-    tcp.opts.udp_starts_tcp.reset();
-    tcp.port = started->local_.port;
-    auto twin = stream_listener::start(runtime_state, std::move(tcp), started->user_data_);
-    if (!twin) {
-      return error{"cannot listen on \"" + started->plan_.url_text + "\" (udp_starts_tcp): " + twin.error().message};
+  // With port 0 and a TCP twin, the port the kernel picks for UDP may be taken on TCP: try again.
+  bool any_port = *started->plan_.port == 0;
+  for (int attempt = 1;; ++attempt) {
+    if (auto opened = started->open_sockets(*runtime_state); !opened) {
+      return error{"cannot listen on \"" + started->plan_.url_text + "\": " + opened.error().message};
     }
-    started->tcp_twin_ = *twin;
+    auto twin = started->start_tcp_twin(runtime_state);
+    if (twin) {
+      break;
+    }
+    started->close_sockets();
+    if (!any_port || attempt == 8) {
+      return error{twin.error().message + " (the tcp listener of udp_starts_tcp)"};
+    }
   }
   started->running_ = true;
   started->plan_.handler->on_listen(*started);
@@ -81,6 +81,29 @@ result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<
     socket->home().post([socket] { socket->start(); });
   }
   return started;
+}
+
+result<void> udp_listener::start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state) {
+  if (!plan_.opts.udp_starts_tcp.value_or(false)) {
+    return {};
+  }
+  route_plan tcp = plan_;
+  tcp.transport = transport::tcp;
+  tcp.opts.transport = transport::tcp;
+  tcp.opts.udp_starts_tcp.reset();
+  tcp.port = local_.port;
+  auto twin = stream_listener::start(runtime_state, std::move(tcp), user_data_);
+  if (!twin) {
+    return twin.error();
+  }
+  tcp_twin_ = *twin;
+  return {};
+}
+
+void udp_listener::close_sockets() {
+  std::lock_guard lock(table_mutex_);
+  sockets_.clear();
+  local_.port = 0;
 }
 
 result<void> udp_listener::open_sockets(runtime::state& owner) {

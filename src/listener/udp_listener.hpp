@@ -76,6 +76,9 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
 
  private:
   result<void> open_sockets(runtime::state& owner);
+  // Closes sockets not started yet (start() trying another port).
+  void close_sockets();
+  result<void> start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state);
   void count_refusal(worker& at, close_reason why);
   void count_dropped(worker& at);
   void shut_down(bool remove_from_runtime, close_reason why);

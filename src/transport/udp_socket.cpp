@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "transport/socket_ops.hpp"
@@ -67,8 +68,11 @@ result<int> open_connected_udp_socket(const endpoint& to, const options& opts) {
   return fd;
 }
 
-datagram_batch::datagram_batch(std::size_t slot_size, std::size_t max_slots)
-    : slot_size_(slot_size), headers_(max_slots), parts_(max_slots), sources_(max_slots) {}
+datagram_batch::datagram_batch(std::size_t slot_size, std::size_t buffer_size, std::size_t max_slots)
+    : slot_size_(slot_size),
+      headers_(std::clamp<std::size_t>(buffer_size / slot_size, 1, max_slots)),
+      parts_(headers_.size()),
+      sources_(headers_.size()) {}
 
 int datagram_batch::receive(int fd, std::span<std::byte> buffer) {
   std::size_t count = std::min(headers_.size(), buffer.size() / slot_size_);

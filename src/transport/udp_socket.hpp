@@ -28,8 +28,9 @@ struct received_datagram {
 
 class datagram_batch {
  public:
-  // At most `max_slots` datagrams of at most `slot_size` bytes each per receive().
-  datagram_batch(std::size_t slot_size, std::size_t max_slots);
+  // Datagrams of at most `slot_size` bytes, as many per receive() as `buffer_size` bytes hold
+  // (at least one, at most `max_slots`).
+  datagram_batch(std::size_t slot_size, std::size_t buffer_size, std::size_t max_slots);
 
   // One recvmmsg into `buffer` (slot_size × slots() bytes at least, typically the worker's read
   // buffer): the number of datagrams, 0 when none is waiting, or -1 with errno set.
