@@ -30,7 +30,8 @@ udp_flow_socket::udp_flow_socket(worker& home, int fd, std::weak_ptr<udp_listene
     : home_(home),
       fd_(fd),
       owner_(std::move(owner)),
-      batch_(max_datagram, home.read_buffer().size(), max_batch) {}
+      batch_(max_datagram, home.read_buffer().size(), max_batch),
+      replies_(max_batch) {}
 
 udp_flow_socket::~udp_flow_socket() {
   ::close(fd_);
@@ -72,6 +73,7 @@ void udp_flow_socket::drain() {
       }
       continue;
     }
+    dispatching_batch_ = true;
     for (int i = 0; i < count && reading_; ++i) {
       received_datagram datagram = batch_.at(i);
       if (datagram.truncated) {
@@ -80,6 +82,8 @@ void udp_flow_socket::drain() {
       }
       dispatch(*owner, datagram.bytes, datagram.from);
     }
+    dispatching_batch_ = false;
+    flush_replies(*owner);
     if (static_cast<std::size_t>(count) < batch_.slots()) {
       return;  // the socket is empty
     }
@@ -120,7 +124,18 @@ void udp_flow_socket::adopt_flow(datagram_connection& conn) {
 }
 
 int udp_flow_socket::send_to(std::span<const std::byte> bytes, const endpoint& to) {
+  if (dispatching_batch_ && replies_.add(bytes, to)) {
+    return 0;
+  }
   return send_datagram(fd_, bytes, &to);
+}
+
+void udp_flow_socket::flush_replies(udp_listener& owner) {
+  if (!replies_.empty()) {
+    if (std::size_t refused = replies_.send(fd_); refused != 0) {
+      owner.count_dropped(home_, refused);
+    }
+  }
 }
 
 void udp_flow_socket::flow_closed(datagram_connection& conn) {

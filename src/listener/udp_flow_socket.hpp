@@ -2,7 +2,8 @@
 // One worker's socket of a UDP listener (every worker has one, sharing the port through
 // SO_REUSEPORT) and the table of the peers (flows) this worker owns.
 //
-//   readiness ─▶ recvmmsg into the worker's read buffer ─▶ per datagram:
+//   readiness ─▶ recvmmsg into the worker's read buffer ─▶ per datagram (replies queue and
+//   leave together with one sendmmsg after the batch):
 //     over udp_max_size → dropped │ interceptor answers → reply, done │ udp_no_connections →
 //     on_datagram │ a flow here → its connection │ else → udp_listener::new_peer (forward to the
 //     owning worker, or admit a new peer here)
@@ -53,12 +54,17 @@ class udp_flow_socket final : public datagram_port, public io_event_target {
  private:
   void drain();
   void dispatch(udp_listener& owner, std::span<const std::byte> datagram, const endpoint& from);
+  // Sends the replies queued while a received batch was dispatched, with one sendmmsg.
+  void flush_replies(udp_listener& owner);
 
   worker& home_;
   int fd_;
   std::weak_ptr<udp_listener> owner_;
   datagram_batch batch_;
   std::unordered_map<endpoint, datagram_connection*, endpoint_hash> flows_;
+  // Replies made while a received batch is dispatched wait here for one sendmmsg.
+  reply_batch replies_;
+  bool dispatching_batch_ = false;
   bool reading_ = false;
 };
 

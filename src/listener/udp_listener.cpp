@@ -242,9 +242,9 @@ void udp_listener::count_refusal(worker& at, close_reason why) {
   stats_shard::add(context_->total_stats->shard(at.index()).closed[index], 1);
 }
 
-void udp_listener::count_dropped(worker& at) {
-  stats_shard::add(stats_->shard(at.index()).datagrams_dropped, 1);
-  stats_shard::add(context_->total_stats->shard(at.index()).datagrams_dropped, 1);
+void udp_listener::count_dropped(worker& at, std::uint64_t count) {
+  stats_shard::add(stats_->shard(at.index()).datagrams_dropped, count);
+  stats_shard::add(context_->total_stats->shard(at.index()).datagrams_dropped, count);
 }
 
 result<void> udp_listener::send_to(std::span<const std::byte> datagram, const endpoint& to) {

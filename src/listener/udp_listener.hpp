@@ -68,6 +68,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   void new_peer(udp_flow_socket& at, std::span<const std::byte> datagram, const endpoint& from);
   void flow_ended(const endpoint& peer);
   void dropped_oversized(worker& at, const endpoint& from);
+  void count_dropped(worker& at, std::uint64_t count = 1);
   // This listener's socket on `w`, or nullptr once stopped.
   udp_flow_socket* socket_of(const worker& w);
 
@@ -80,7 +81,6 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   void close_sockets();
   result<void> start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state);
   void count_refusal(worker& at, close_reason why);
-  void count_dropped(worker& at);
   void shut_down(bool remove_from_runtime, close_reason why);
 
   std::weak_ptr<runtime::state> runtime_;

@@ -102,6 +102,53 @@ received_datagram datagram_batch::at(int index) const {
   return out;
 }
 
+bool reply_batch::add(std::span<const std::byte> bytes, const endpoint& to) {
+  if (lengths_.size() >= max_) {
+    return false;
+  }
+  socket_address address = to_socket_address(to);
+  bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  lengths_.push_back(bytes.size());
+  destinations_.push_back(socket_address_storage{address.storage, address.length});
+  return true;
+}
+
+std::size_t reply_batch::send(int fd) {
+  std::size_t count = lengths_.size();
+  headers_.assign(count, mmsghdr{});
+  parts_.resize(count);
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    parts_[i] = iovec{bytes_.data() + offset, lengths_[i]};
+    offset += lengths_[i];
+    headers_[i].msg_hdr.msg_name = &destinations_[i].address;
+    headers_[i].msg_hdr.msg_namelen = destinations_[i].length;
+    headers_[i].msg_hdr.msg_iov = &parts_[i];
+    headers_[i].msg_hdr.msg_iovlen = 1;
+  }
+  std::size_t sent = 0;
+  while (sent < count) {
+    int done = ::sendmmsg(fd, headers_.data() + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (done <= 0) {
+      if (done < 0 && errno == EINTR) {
+        continue;
+      }
+      // The one that failed is dropped (as a sendto failure would be); try the rest.
+      ++sent;
+      continue;
+    }
+    sent += static_cast<std::size_t>(done);
+  }
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    refused += headers_[i].msg_len == lengths_[i] ? 0 : 1;
+  }
+  bytes_.clear();
+  lengths_.clear();
+  destinations_.clear();
+  return refused;
+}
+
 int send_datagram(int fd, std::span<const std::byte> bytes, const endpoint* to) {
   ssize_t sent = 0;
   if (to != nullptr) {

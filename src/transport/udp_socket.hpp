@@ -15,6 +15,11 @@
 
 namespace polyport::detail {
 
+struct socket_address_storage {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+};
+
 // A non-blocking UDP socket bound to `at`; with reuse_port several may share the port.
 result<int> open_udp_socket(const endpoint& at, bool reuse_port, const options& opts);
 // A non-blocking UDP socket connected to `to` (the kernel then drops datagrams of anyone else).
@@ -44,6 +49,25 @@ class datagram_batch {
   std::vector<mmsghdr> headers_;
   std::vector<iovec> parts_;
   std::vector<sockaddr_storage> sources_;
+};
+
+// Datagrams queued to leave together with one sendmmsg (replies to a received batch).
+class reply_batch {
+ public:
+  explicit reply_batch(std::size_t max_datagrams) : max_(max_datagrams) {}
+  // False when full (send it directly then).
+  bool add(std::span<const std::byte> bytes, const endpoint& to);
+  bool empty() const { return lengths_.empty(); }
+  // Sends everything queued and empties the batch: the number of datagrams the socket refused.
+  std::size_t send(int fd);
+
+ private:
+  std::size_t max_;
+  std::vector<std::byte> bytes_;
+  std::vector<std::size_t> lengths_;
+  std::vector<socket_address_storage> destinations_;
+  std::vector<mmsghdr> headers_;
+  std::vector<iovec> parts_;
 };
 
 // One datagram to `to` (on a connected socket `to` may be empty). Returns 0 or an errno value.
