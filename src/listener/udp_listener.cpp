@@ -148,10 +148,9 @@ bool udp_listener::intercepted(udp_flow_socket& at, std::span<const std::byte> d
   if (!reply) {
     return false;
   }
-  stats_shard& shard = stats_->shard(at.home().index());
-  stats_shard::add(shard.bytes_in, datagram.size());
+  count_bytes(at.home(), datagram.size(), 0);
   if (at.send_to(*reply, from) == 0) {
-    stats_shard::add(shard.bytes_out, reply->size());
+    count_bytes(at.home(), 0, reply->size());
   } else {
     count_dropped(at.home());
   }
@@ -159,8 +158,7 @@ bool udp_listener::intercepted(udp_flow_socket& at, std::span<const std::byte> d
 }
 
 void udp_listener::deliver_datagram(worker& at, std::span<const std::byte> datagram, const endpoint& from) {
-  stats_shard::add(stats_->shard(at.index()).bytes_in, datagram.size());
-  stats_shard::add(context_->total_stats->shard(at.index()).bytes_in, datagram.size());
+  count_bytes(at, datagram.size(), 0);
   try {
     plan_.handler->on_datagram(*this, datagram, from);
   } catch (const std::exception& failure) {
@@ -242,6 +240,13 @@ void udp_listener::count_refusal(worker& at, close_reason why) {
   stats_shard::add(context_->total_stats->shard(at.index()).closed[index], 1);
 }
 
+void udp_listener::count_bytes(worker& at, std::size_t in, std::size_t out) {
+  stats_shard::add(stats_->shard(at.index()).bytes_in, in);
+  stats_shard::add(stats_->shard(at.index()).bytes_out, out);
+  stats_shard::add(context_->total_stats->shard(at.index()).bytes_in, in);
+  stats_shard::add(context_->total_stats->shard(at.index()).bytes_out, out);
+}
+
 void udp_listener::count_dropped(worker& at, std::uint64_t count) {
   stats_shard::add(stats_->shard(at.index()).datagrams_dropped, count);
   stats_shard::add(context_->total_stats->shard(at.index()).datagrams_dropped, count);
@@ -268,7 +273,7 @@ result<void> udp_listener::send_to(std::span<const std::byte> datagram, const en
     return error{"send to " + to.to_string() + " from " + description() + ": " + describe_errno(failure)};
   }
   if (current != nullptr && &from->home() == current) {
-    stats_shard::add(stats_->shard(current->index()).bytes_out, datagram.size());
+    count_bytes(*current, 0, datagram.size());  // shards are written by their own worker only
   }
   return {};
 }

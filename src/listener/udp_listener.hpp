@@ -81,6 +81,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   void close_sockets();
   result<void> start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state);
   void count_refusal(worker& at, close_reason why);
+  void count_bytes(worker& at, std::size_t in, std::size_t out);
   void shut_down(bool remove_from_runtime, close_reason why);
 
   std::weak_ptr<runtime::state> runtime_;
