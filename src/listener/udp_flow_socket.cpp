@@ -62,16 +62,11 @@ void udp_flow_socket::drain() {
   std::span<std::byte> buffer = home_.read_buffer();
   for (int turn = 0; turn < batches_per_turn; ++turn) {
     int count = batch_.receive(fd_, buffer);
-    if (count <= 0) {
-      // 0: empty, the next datagram raises a new edge. <0: an ICMP error queued on the socket
-      // (a peer's port unreachable), which this read consumed: read on.
-      if (count < 0 && errno != EINTR && errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH) {
-        return;
-      }
-      if (count == 0) {
-        return;
-      }
+    if (count < 0 && errno == EINTR) {
       continue;
+    }
+    if (count <= 0) {
+      return;  // empty: the next datagram raises a new edge
     }
     dispatching_batch_ = true;
     for (int i = 0; i < count && reading_; ++i) {
