@@ -173,6 +173,37 @@ TEST_F(udp_test, stopping_the_listener_closes_its_peers_and_frees_the_port) {
   EXPECT_TRUE(again.ok()) << again.error().message;
 }
 
+TEST_F(udp_test, suspend_drops_new_peers_and_keeps_serving_known_ones) {
+  auto server = listen("echo");
+  ASSERT_TRUE(server);
+  udp_client known;
+  ASSERT_TRUE(known.send_to("before", server->local()));
+  ASSERT_TRUE(known.receive());
+  server->suspend();
+  udp_client newcomer("127.0.0.1", std::chrono::milliseconds(300));
+  ASSERT_TRUE(newcomer.send_to("in?", server->local()));
+  EXPECT_FALSE(newcomer.receive());
+  ASSERT_TRUE(known.send_to("during", server->local()));
+  EXPECT_TRUE(known.receive());
+  ASSERT_TRUE(server->resume().ok());
+  ASSERT_TRUE(newcomer.send_to("now?", server->local()));
+  EXPECT_TRUE(newcomer.receive());
+  EXPECT_EQ(server->stats().accepted, 2u);
+  EXPECT_EQ(server->stats().datagrams_dropped, 1u);
+}
+
+TEST_F(udp_test, runtime_stop_closes_peers_and_outbound_udp_connections) {
+  auto server = listen("rec");
+  ASSERT_TRUE(server);
+  auto client = within(rt.send("rec://127.0.0.1:" + std::to_string(server->local().port) + ";transport=udp",
+                               as_bytes("ping")));
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  ASSERT_TRUE(recorder->wait_messages(3));  // ping, its echo, the echo of the echo...
+  rt.stop();
+  EXPECT_EQ(recorder->closed(), recorder->opened());
+  EXPECT_EQ(recorder->closed_with(close_reason::runtime_stopped), 2u);
+}
+
 TEST_F(udp_test, without_connections_every_datagram_goes_to_on_datagram) {
   auto shouting = std::make_shared<shouting_protocol>();
   rt.register_protocol("shout", shouting);
