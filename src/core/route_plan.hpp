@@ -23,6 +23,8 @@ inline constexpr std::chrono::milliseconds default_datagram_idle_timeout{30'000}
 inline constexpr std::chrono::milliseconds default_connect_timeout{30'000};
 inline constexpr std::size_t default_max_connections = 1024;
 inline constexpr std::size_t default_udp_max_size = 1300;  // the largest datagram sent or received
+// esockd's and Ranch's: a peer that stops reading cannot hold a connection's queue forever.
+inline constexpr std::chrono::milliseconds default_send_timeout{30'000};
 
 struct route_plan {
   std::string url_text;
@@ -40,6 +42,7 @@ struct route_plan {
     return opts.idle_timeout.value_or(is_stream(transport) ? default_idle_timeout : default_datagram_idle_timeout);
   }
   std::chrono::milliseconds connect_timeout() const { return opts.connect_timeout.value_or(default_connect_timeout); }
+  std::chrono::milliseconds send_timeout() const { return opts.send_timeout.value_or(default_send_timeout); }
 };
 
 // Every route of a comma-separated list, in order.

@@ -28,6 +28,19 @@ result<void> udp_listener::check(const route_plan& plan) {
   if (plan.opts.max_conn_rate) {
     return error{"max_conn_rate does not apply to udp listeners (max_connections bounds the peers)"};
   }
+  // Options of byte streams a datagram listener cannot honour: an error, never silently ignored.
+  const polyport::options& o = plan.opts;
+  for (auto [given, name] : {std::pair{o.rate_limit || o.rate_limit_burst, "rate_limit"},
+                             std::pair{o.listener_rate_limit || o.listener_rate_limit_burst, "listener_rate_limit"},
+                             std::pair{o.send_timeout.has_value(), "send_timeout"},
+                             std::pair{o.acceptor_mode.has_value(), "acceptor_mode"},
+                             std::pair{o.reset_on_close.has_value(), "reset_on_close"},
+                             std::pair{o.keepalive || o.keepalive_idle || o.keepalive_interval || o.keepalive_count,
+                                       "keepalive"}}) {
+    if (given) {
+      return error{std::string(name) + " does not apply to udp listeners"};
+    }
+  }
   if (plan.opts.udp_starts_tcp.value_or(false)) {
     auto offered = plan.handler->transports(plan.scheme);
     if (std::find(offered.begin(), offered.end(), transport::tcp) == offered.end()) {
