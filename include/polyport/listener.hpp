@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -71,6 +72,11 @@ class listener {
   // a worker thread, where it completes asynchronously.
   virtual void stop() = 0;
   virtual bool is_running() const = 0;
+
+  // UDP listeners: sends one datagram to `to` from the listening port (with udp_no_connections,
+  // the way to answer protocol::on_datagram). An error on other transports, for a datagram over
+  // udp_max_size, or when the socket refuses it.
+  virtual result<void> send_to(std::span<const std::byte> datagram, const endpoint& to);
 
   // The listener's user data, inherited by its connections.
   template <class T>

@@ -47,6 +47,10 @@ class protocol {
   virtual void on_listen(listener& started);
   virtual void on_listen_stop(listener& stopped);
 
+  // A UDP listener with udp_no_connections: one datagram from `from`, with no connection made.
+  // Answer with `on.send_to`. Runs on the worker whose socket received it. Default: drop it.
+  virtual void on_datagram(listener& on, std::span<const std::byte> datagram, const endpoint& from);
+
   // --- Connection life (called on the connection's worker) ---
 
   // The connection is ready (after the TLS handshake); create per-connection state here.

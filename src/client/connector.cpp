@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "client/udp_connector.hpp"
 #include "core/runtime_state.hpp"
 #include "core/stream_connection.hpp"
 #include "transport/socket_ops.hpp"
@@ -165,6 +166,11 @@ std::shared_ptr<connection_context> make_outbound_context(runtime::state& owner,
 
 void connect_to(runtime::state& owner, worker& home, const route_plan& route, std::shared_ptr<connection_context> context,
                 endpoint destination, std::function<void(result<connection_ref>)> done) {
+  if (context->transport == transport::udp) {
+    home.post([&home, context = std::move(context), destination = std::move(destination), opts = route.opts,
+               done = std::move(done)] { connect_udp(home, context, destination, opts, done); });
+    return;
+  }
   auto attempt = std::make_shared<connect_attempt>(owner.shared_from_this(), home, route, std::move(context),
                                                    std::move(destination), std::move(done));
   home.post([attempt] { attempt->start(); });

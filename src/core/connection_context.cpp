@@ -1,6 +1,13 @@
 #include "core/connection_context.hpp"
 
+#include <atomic>
+
 namespace polyport::detail {
+
+std::uint64_t next_connection_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 std::shared_ptr<connection_context> make_connection_context(const route_plan& route, std::shared_ptr<void> user_data,
                                                             std::shared_ptr<stats_sink> own_stats,
@@ -11,6 +18,7 @@ std::shared_ptr<connection_context> make_connection_context(const route_plan& ro
   context->protocol = route.handler;
   context->framer = route.handler->make_framer(route.opts);
   context->max_frame = route.opts.max_frame.value_or(default_max_frame);
+  context->max_datagram = route.opts.udp_max_size.value_or(context->max_datagram);
   context->idle_timeout = route.idle_timeout();
   context->metadata = std::make_shared<const metadata>(route.opts.metadata);
   context->user_data = std::move(user_data);

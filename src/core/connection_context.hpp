@@ -19,14 +19,13 @@
 
 namespace polyport::detail {
 
-class stream_connection;
-
 struct connection_context {
   std::string scheme;
   polyport::transport transport = polyport::transport::tcp;
   std::shared_ptr<polyport::protocol> protocol;
   std::shared_ptr<const polyport::framer> framer;
   std::size_t max_frame = default_max_frame;
+  std::size_t max_datagram = default_udp_max_size;  // udp_max_size
   std::chrono::milliseconds idle_timeout{0};
   std::shared_ptr<const polyport::metadata> metadata;
   std::shared_ptr<void> user_data;
@@ -51,8 +50,11 @@ struct connection_context {
   // with live updates, its owner does not.
   const void* owner = nullptr;
   // Runs on the worker when a connection of this context has closed (owner bookkeeping).
-  std::function<void(stream_connection&)> on_closed;
+  std::function<void()> on_closed;
 };
+
+// A process-wide unique connection id (connection::id), for every kind of connection.
+std::uint64_t next_connection_id();
 
 // The context for the connections of `route` (a listener's, or one outbound connect's).
 std::shared_ptr<connection_context> make_connection_context(const route_plan& route, std::shared_ptr<void> user_data,

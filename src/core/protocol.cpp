@@ -14,6 +14,7 @@ std::optional<std::uint16_t> protocol::default_port(polyport::transport) const {
 
 void protocol::on_listen(listener&) {}
 void protocol::on_listen_stop(listener&) {}
+void protocol::on_datagram(listener&, std::span<const std::byte>, const endpoint&) {}
 void protocol::on_open(connection&) {}
 
 std::size_t protocol::on_data(connection& conn, std::span<const std::byte> bytes) {

@@ -26,9 +26,9 @@ readiness_reactor::readiness_reactor(boost::asio::io_context& io) : epoll_fd_(ma
 
 readiness_reactor::~readiness_reactor() = default;  // watch_ closes the epoll set
 
-bool readiness_reactor::add(int fd, io_event_target& target) {
+bool readiness_reactor::add(int fd, io_event_target& target, std::uint32_t events) {
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.events = events | EPOLLET;
   event.data.ptr = &target;
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
 }

@@ -35,8 +35,9 @@ class readiness_reactor {
   readiness_reactor& operator=(const readiness_reactor&) = delete;
 
   // Reports `fd`'s readiness to `target` until remove(). Returns false (errno set) on failure.
-  // An fd that is ready already is reported at once.
-  bool add(int fd, io_event_target& target);
+  // An fd that is ready already is reported at once. `events`: what to watch (a UDP socket,
+  // always writable, watches EPOLLIN only).
+  bool add(int fd, io_event_target& target, std::uint32_t events = EPOLLIN | EPOLLOUT | EPOLLRDHUP);
   // Call before closing `fd`. Events already fetched for it in this turn are still delivered:
   // the target must stay alive until the worker's next turn.
   void remove(int fd);

@@ -88,6 +88,21 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
   return plans;
 }
 
+result<route_plan> fit_datagram(const route_plan& route, std::size_t size) {
+  std::size_t limit = route.opts.udp_max_size.value_or(default_udp_max_size);
+  if (route.transport != transport::udp || size <= limit) {
+    return route;
+  }
+  if (!route.opts.udp_to_tcp.value_or(false)) {
+    return error{"a message of " + std::to_string(size) + " bytes is over udp_max_size (" + std::to_string(limit) +
+                 ") for \"" + route.url_text + "\"; udp_to_tcp would send it over tcp"};
+  }
+  route_plan over_tcp = route;
+  over_tcp.transport = transport::tcp;
+  over_tcp.opts.transport = transport::tcp;
+  return over_tcp;
+}
+
 result<route_plan> plan_listener(const protocol_registry& registry, std::string_view url_text, const options& overrides) {
   auto parsed = parse_url(url_text);
   if (!parsed) {

@@ -19,8 +19,10 @@ namespace polyport::detail {
 
 // DESIGN.md §4 defaults (NkPACKET's).
 inline constexpr std::chrono::milliseconds default_idle_timeout{180'000};
+inline constexpr std::chrono::milliseconds default_datagram_idle_timeout{30'000};  // udp, dtls
 inline constexpr std::chrono::milliseconds default_connect_timeout{30'000};
 inline constexpr std::size_t default_max_connections = 1024;
+inline constexpr std::size_t default_udp_max_size = 1300;  // the largest datagram sent or received
 // esockd's and Ranch's: a peer that stops reading cannot hold a connection's queue forever.
 inline constexpr std::chrono::milliseconds default_send_timeout{30'000};
 
@@ -36,7 +38,9 @@ struct route_plan {
   std::optional<std::uint16_t> port;  // the URL's, else the protocol's default
   std::string unix_path;
 
-  std::chrono::milliseconds idle_timeout() const { return opts.idle_timeout.value_or(default_idle_timeout); }
+  std::chrono::milliseconds idle_timeout() const {
+    return opts.idle_timeout.value_or(is_stream(transport) ? default_idle_timeout : default_datagram_idle_timeout);
+  }
   std::chrono::milliseconds connect_timeout() const { return opts.connect_timeout.value_or(default_connect_timeout); }
   std::chrono::milliseconds send_timeout() const { return opts.send_timeout.value_or(default_send_timeout); }
 };
@@ -44,6 +48,10 @@ struct route_plan {
 // Every route of a comma-separated list, in order.
 result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, std::string_view urls,
                                             const options& overrides);
+
+// The route a message of `size` bytes takes: `route` itself, unless it is udp and the message is
+// over udp_max_size: then the same destination over tcp with udp_to_tcp, else an error.
+result<route_plan> fit_datagram(const route_plan& route, std::size_t size);
 
 // Exactly one route, for a listener.
 result<route_plan> plan_listener(const protocol_registry& registry, std::string_view url_text, const options& overrides);

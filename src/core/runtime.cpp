@@ -7,6 +7,7 @@
 #include "core/runtime_state.hpp"
 #include "core/stream_connection.hpp"
 #include "listener/stream_listener.hpp"
+#include "listener/udp_listener.hpp"
 
 namespace polyport {
 
@@ -45,6 +46,9 @@ result<void> runtime::check_listen(std::string_view url, const options& override
   if (!plan) {
     return plan.error();
   }
+  if (plan->transport == transport::udp) {
+    return detail::udp_listener::check(*plan);
+  }
   return detail::stream_listener::check(*plan);
 }
 
@@ -57,12 +61,23 @@ result<std::shared_ptr<listener>> runtime::listen(std::string_view url, const op
   if (!plan) {
     return plan.error();
   }
-  auto started = detail::stream_listener::start(state_, std::move(*plan), std::move(user_data));
-  if (!started) {
-    return started.error();
+  std::shared_ptr<detail::owned_listener> started;
+  if (plan->transport == transport::udp) {
+    // udp_stun_reply plugs its responder in here, as the datagram interceptor.
+    auto udp = detail::udp_listener::start(state_, std::move(*plan), std::move(user_data), nullptr);
+    if (!udp) {
+      return udp.error();
+    }
+    started = *udp;
+  } else {
+    auto stream = detail::stream_listener::start(state_, std::move(*plan), std::move(user_data));
+    if (!stream) {
+      return stream.error();
+    }
+    started = *stream;
   }
-  state_->add_listener(*started);
-  return std::shared_ptr<listener>(*started);
+  state_->add_listener(started);
+  return std::shared_ptr<listener>(started);
 }
 
 void runtime::connect(std::string_view urls, const options& overrides, connect_handler done,
@@ -101,8 +116,14 @@ void runtime::send(std::string_view urls, std::span<const std::byte> message, co
   }
   std::shared_ptr<state> owner = state_;
   auto payload = std::make_shared<const std::vector<std::byte>>(message.begin(), message.end());
-  auto attempt = [owner, payload](const detail::route_plan& route, const endpoint& destination,
+  auto attempt = [owner, payload](const detail::route_plan& planned, const endpoint& destination,
                                   detail::attempt_done next) {
+    auto sized = detail::fit_datagram(planned, payload->size());
+    if (!sized) {
+      next(sized.error());
+      return;
+    }
+    const detail::route_plan& route = *sized;
     // Queues the message on the connection's worker; a connection that closed in between counts
     // as a failed destination.
     auto deliver = [payload, next](const connection_ref& ref) {
@@ -124,7 +145,7 @@ void runtime::send(std::string_view urls, std::span<const std::byte> message, co
       }
     };
     std::string key = detail::pool_key(route, destination);
-    auto connect_new = [&](detail::attempt_done connected) {
+    auto connect_new = [&owner, &route, &destination](detail::attempt_done connected) {
       detail::connect_to(*owner, owner->least_loaded_worker(), route, detail::make_outbound_context(*owner, route, nullptr),
                          destination, std::move(connected));
     };
@@ -177,7 +198,7 @@ void runtime::stop() {
     started->stop_for_runtime();
   }
   state_->on_every_worker([](detail::worker& w) {
-    w.for_each_connection([](detail::stream_connection& conn) { conn.terminate(close_reason::runtime_stopped); });
+    w.for_each_connection([](detail::registered_connection& conn) { conn.terminate(close_reason::runtime_stopped); });
   });
   // Closed connections free themselves through their worker's queue: let that run first, so
   // nothing is destroyed on another thread.

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "client/connection_pool.hpp"
-#include "listener/stream_listener.hpp"
+#include "listener/owned_listener.hpp"
 
 namespace polyport {
 
@@ -59,17 +59,17 @@ void runtime::state::on_every_worker(const std::function<void(detail::worker&)>&
   all_done.wait();
 }
 
-void runtime::state::add_listener(std::shared_ptr<detail::stream_listener> started) {
+void runtime::state::add_listener(std::shared_ptr<detail::owned_listener> started) {
   std::lock_guard lock(listeners_mutex_);
   listeners_.push_back(std::move(started));
 }
 
-void runtime::state::remove_listener(const detail::stream_listener* stopped) {
+void runtime::state::remove_listener(const detail::owned_listener* stopped) {
   std::lock_guard lock(listeners_mutex_);
   std::erase_if(listeners_, [stopped](const auto& l) { return l.get() == stopped; });
 }
 
-std::vector<std::shared_ptr<detail::stream_listener>> runtime::state::listener_list() const {
+std::vector<std::shared_ptr<detail::owned_listener>> runtime::state::listener_list() const {
   std::lock_guard lock(listeners_mutex_);
   return listeners_;
 }

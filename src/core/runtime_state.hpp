@@ -13,7 +13,7 @@
 #include "polyport/runtime.hpp"
 
 namespace polyport::detail {
-class stream_listener;
+class owned_listener;
 class connection_pool;
 }  // namespace polyport::detail
 
@@ -28,9 +28,9 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
   // Runs `action` on every worker and, unless called from a worker, waits for all of them.
   void on_every_worker(const std::function<void(detail::worker&)>& action);
 
-  void add_listener(std::shared_ptr<detail::stream_listener> started);
-  void remove_listener(const detail::stream_listener* stopped);
-  std::vector<std::shared_ptr<detail::stream_listener>> listener_list() const;
+  void add_listener(std::shared_ptr<detail::owned_listener> started);
+  void remove_listener(const detail::owned_listener* stopped);
+  std::vector<std::shared_ptr<detail::owned_listener>> listener_list() const;
 
   runtime_options settings;
   std::vector<std::unique_ptr<detail::worker>> workers;
@@ -43,7 +43,7 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
 
  private:
   mutable std::mutex listeners_mutex_;
-  std::vector<std::shared_ptr<detail::stream_listener>> listeners_;
+  std::vector<std::shared_ptr<detail::owned_listener>> listeners_;
 };
 
 }  // namespace polyport

@@ -17,6 +17,8 @@ struct alignas(64) stats_shard {
   std::atomic<std::uint64_t> bytes_in{0};
   std::atomic<std::uint64_t> bytes_out{0};
   std::atomic<std::uint64_t> accept_errors{0};
+  std::atomic<std::uint64_t> datagrams_dropped{0};
+  std::atomic<std::uint64_t> datagrams_forwarded{0};
   std::array<std::atomic<std::uint64_t>, close_reason_count> closed{};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t amount) {
@@ -42,6 +44,8 @@ class stats_sink {
       out.bytes_in += s.bytes_in.load(std::memory_order_relaxed);
       out.bytes_out += s.bytes_out.load(std::memory_order_relaxed);
       out.accept_errors += s.accept_errors.load(std::memory_order_relaxed);
+      out.datagrams_dropped += s.datagrams_dropped.load(std::memory_order_relaxed);
+      out.datagrams_forwarded += s.datagrams_forwarded.load(std::memory_order_relaxed);
       for (std::size_t r = 0; r < close_reason_count; ++r) {
         out.closed[r] += s.closed[r].load(std::memory_order_relaxed);
       }

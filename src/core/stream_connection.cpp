@@ -18,11 +18,6 @@ constexpr int reads_per_turn = 16;
 // protocol's header) before the connection counts its buffered bytes as an oversized frame.
 constexpr std::size_t max_frame_overhead = 64;
 
-std::uint64_t next_connection_id() {
-  static std::atomic<std::uint64_t> counter{0};
-  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
-}
-
 }  // namespace
 
 stream_connection::stream_connection(worker& owner, std::shared_ptr<const connection_context> context,
@@ -491,7 +486,7 @@ void stream_connection::finish(close_reason reason, std::string detail) {
     opened(nullptr, why.detail.empty() ? std::string(to_string(reason)) : why.detail);
   }
   if (context_->on_closed) {
-    context_->on_closed(*this);
+    context_->on_closed();
   }
   // Released from the event loop: whoever called finish() may still be using this object.
   boost::asio::post(worker_.io(), [keep = std::move(self_)] {});

@@ -30,7 +30,7 @@ namespace polyport::detail {
 class stream_connection final : public connection,
                                 public idle_member,
                                 public io_event_target,
-                                public list_node<registry_tag>,
+                                public registered_connection,
                                 public std::enable_shared_from_this<stream_connection> {
  public:
   // Called once the connection is open (outbound: after on_open) or has failed before opening.
@@ -46,9 +46,9 @@ class stream_connection final : public connection,
   // source is not a trusted proxy).
   void start(opened_handler on_opened = nullptr, bool proxy_header_expected = false);
   // Closes at once without flushing; used when a listener or the runtime stops.
-  void terminate(close_reason reason);
+  void terminate(close_reason reason) override;
 
-  const connection_context& context() const { return *context_; }
+  const connection_context& context() const override { return *context_; }
 
   // connection
   bool send(std::span<const std::byte> message) override;

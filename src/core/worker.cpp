@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "core/stream_connection.hpp"
 
 namespace polyport::detail {
 
@@ -44,13 +43,13 @@ worker* worker::current() {
   return this_thread_worker;
 }
 
-void worker::adopt(stream_connection& conn) {
+void worker::adopt(registered_connection& conn) {
   connections_.push_back(conn);
   load_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void worker::forget(stream_connection& conn) {
-  if (static_cast<list_node<registry_tag>&>(conn).is_linked()) {
+void worker::forget(registered_connection& conn) {
+  if (conn.is_linked()) {
     connections_.remove(conn);
     load_.fetch_sub(1, std::memory_order_relaxed);
   }

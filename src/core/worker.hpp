@@ -16,11 +16,24 @@
 #include "core/idle_tracker.hpp"
 #include "core/intrusive_list.hpp"
 #include "core/readiness_reactor.hpp"
+#include "polyport/close_reason.hpp"
 
 namespace polyport::detail {
 
-class stream_connection;
+struct connection_context;
 struct registry_tag {};
+
+// What the worker's registry holds: any connection (stream or datagram) it can end when its
+// listener or the runtime stops.
+class registered_connection : public list_node<registry_tag> {
+ public:
+  // Closes at once without flushing.
+  virtual void terminate(close_reason reason) = 0;
+  virtual const connection_context& context() const = 0;
+
+ protected:
+  ~registered_connection() = default;
+};
 
 class worker {
  public:
@@ -49,8 +62,8 @@ class worker {
   std::span<std::byte> read_buffer() { return read_buffer_; }
 
   // Live connections of this worker (to stop them with their listener or the runtime).
-  void adopt(stream_connection& conn);
-  void forget(stream_connection& conn);
+  void adopt(registered_connection& conn);
+  void forget(registered_connection& conn);
   template <class Visit>
   void for_each_connection(Visit visit) {
     connections_.for_each(visit);
@@ -65,7 +78,7 @@ class worker {
   idle_tracker idle_;
   readiness_reactor reactor_;
   std::vector<std::byte> read_buffer_;
-  intrusive_list<stream_connection, registry_tag> connections_;
+  intrusive_list<registered_connection, registry_tag> connections_;
   std::atomic<std::size_t> load_{0};
   std::thread thread_;
 };

@@ -174,7 +174,7 @@ connection_context stream_listener::shared_context_parts(const runtime::state& o
   base.rules = &rules_;
   base.shared_rate_limit = shared_rate_limit_;
   std::weak_ptr<stream_listener> weak = weak_from_this();
-  base.on_closed = [weak](stream_connection&) {
+  base.on_closed = [weak] {
     if (auto self = weak.lock()) {
       self->connection_closed();
     }
@@ -435,7 +435,7 @@ void stream_listener::shut_down(bool remove_from_runtime, close_reason why) {
   if (owner) {
     const void* mine = this;
     owner->on_every_worker([mine, why](worker& w) {
-      w.for_each_connection([mine, why](stream_connection& conn) {
+      w.for_each_connection([mine, why](registered_connection& conn) {
         if (conn.context().owner == mine) {
           conn.terminate(why);
         }

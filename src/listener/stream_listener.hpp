@@ -22,12 +22,13 @@
 #include "core/worker.hpp"
 #include "listener/acceptor.hpp"
 #include "listener/accept_setup.hpp"
+#include "listener/owned_listener.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/runtime.hpp"
 
 namespace polyport::detail {
 
-class stream_listener final : public listener, public std::enable_shared_from_this<stream_listener> {
+class stream_listener final : public owned_listener, public std::enable_shared_from_this<stream_listener> {
  public:
   // Binds and starts accepting; errors name what failed (bind, certificates, ...).
   static result<std::shared_ptr<stream_listener>> start(const std::shared_ptr<runtime::state>& runtime_state,
@@ -55,8 +56,7 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   void stop() override;
   bool is_running() const override { return running_.load(); }
 
-  // Used by the runtime when it stops: stop without removing itself from the runtime's list.
-  void stop_for_runtime();
+  void stop_for_runtime() override;
 
  protected:
   void* user_data_pointer() const override { return user_data_.get(); }

@@ -2,6 +2,10 @@
 
 namespace polyport {
 
+std::vector<polyport::transport> echo_protocol::transports(std::string_view) const {
+  return {transport::tcp, transport::tls, transport::unix_stream, transport::udp};
+}
+
 void echo_protocol::on_message(connection& conn, std::span<const std::byte> message) {
   conn.send(message);
 }

@@ -86,12 +86,14 @@ result<int> fail_and_close(int fd, const std::string& what) {
 
 }  // namespace
 
-result<void> check_port_free(const endpoint& at) {
-  int probe = ::socket(at.address.is_v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+result<void> check_port_free(const endpoint& at, int socket_type) {
+  int probe = ::socket(at.address.is_v6 ? AF_INET6 : AF_INET, socket_type | SOCK_CLOEXEC, 0);
   if (probe < 0) {
     return error{"socket: " + describe_errno(errno)};
   }
-  set_flag(probe, SOL_SOCKET, SO_REUSEADDR, 1);
+  if (socket_type == SOCK_STREAM) {
+    set_flag(probe, SOL_SOCKET, SO_REUSEADDR, 1);
+  }
   if (at.address.is_v6) {
     set_flag(probe, IPPROTO_IPV6, IPV6_V6ONLY, 1);
   }
@@ -100,7 +102,8 @@ result<void> check_port_free(const endpoint& at) {
   int saved = errno;
   ::close(probe);
   if (status != 0) {
-    return error{"bind " + at.to_string() + ": " + describe_errno(saved)};
+    return error{std::string(socket_type == SOCK_DGRAM ? "bind udp " : "bind ") + at.to_string() + ": " +
+                 describe_errno(saved)};
   }
   return {};
 }

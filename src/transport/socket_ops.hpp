@@ -25,7 +25,8 @@ endpoint local_endpoint_of(int fd);
 // Fails when another socket listens on `at`. SO_REUSEPORT would let a second process (of the
 // same user) silently share the port and take half the connections; a probe bound without it
 // is refused instead.
-result<void> check_port_free(const endpoint& at);
+// `socket_type`: SOCK_STREAM (TCP) or SOCK_DGRAM (UDP).
+result<void> check_port_free(const endpoint& at, int socket_type = SOCK_STREAM);
 
 // A non-blocking listening TCP socket; with reuse_port several may share the port.
 result<int> open_tcp_listen_socket(const endpoint& at, bool reuse_port, int backlog);

@@ -209,10 +209,10 @@ constexpr std::array table{
     number<&options::sndbuf, 1, gibibyte>("sndbuf", now),
     number<&options::rcvbuf, 1, gibibyte>("rcvbuf", now),
     boolean<&options::udp_stun_reply>("udp_stun_reply", later),
-    boolean<&options::udp_no_connections>("udp_no_connections", later),
-    boolean<&options::udp_to_tcp>("udp_to_tcp", later),
-    boolean<&options::udp_starts_tcp>("udp_starts_tcp", later),
-    number<&options::udp_max_size, 1, 65507>("udp_max_size", later),  // largest IPv4 UDP payload
+    boolean<&options::udp_no_connections>("udp_no_connections", now),
+    boolean<&options::udp_to_tcp>("udp_to_tcp", now),
+    boolean<&options::udp_starts_tcp>("udp_starts_tcp", now),
+    number<&options::udp_max_size, 1, 65507>("udp_max_size", now),  // largest IPv4 UDP payload
     number<&options::sctp_out_streams, 1, 65535>("sctp_out_streams", later),
     number<&options::sctp_in_streams, 1, 65535>("sctp_in_streams", later),
     rules<true>("allow", now),

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "transport/socket_ops.hpp"
+#include "transport/udp_socket.hpp"
 
 namespace polyport::testing {
 
@@ -38,6 +39,20 @@ int remaining_ms(clock::time_point deadline) {
 
 raw_peer raw_peer::open(polyport::transport kind, const endpoint& to, std::chrono::milliseconds timeout) {
   raw_peer peer;
+  if (kind == polyport::transport::udp) {
+    auto fd = detail::open_connected_udp_socket(to, {});
+    if (!fd) {
+      peer.error_ = fd.error().message;
+      return peer;
+    }
+    peer.fd_ = *fd;
+    peer.datagram_ = true;
+    // An empty datagram: the listener makes the peer a connection, as a TCP connect would.
+    if (::send(peer.fd_, "", 0, 0) != 0) {
+      peer.error_ = std::strerror(errno);
+    }
+    return peer;
+  }
   auto deadline = clock::now() + timeout;
   auto fd = detail::open_stream_socket(to);
   if (!fd) {
@@ -89,13 +104,17 @@ raw_peer raw_peer::open(polyport::transport kind, const endpoint& to, std::chron
 }
 
 raw_peer::raw_peer(raw_peer&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), ssl_(std::exchange(other.ssl_, nullptr)), error_(std::move(other.error_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
+      datagram_(other.datagram_),
+      error_(std::move(other.error_)) {}
 
 raw_peer& raw_peer::operator=(raw_peer&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
     ssl_ = std::exchange(other.ssl_, nullptr);
+    datagram_ = other.datagram_;
     error_ = std::move(other.error_);
   }
   return *this;
@@ -201,8 +220,8 @@ raw_peer::read_status raw_peer::read_some(std::string& into, std::size_t limit) 
     ERR_clear_error();
     return why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_WRITE ? read_status::would_block : read_status::closed;
   }
-  ssize_t n = ::recv(fd_, buffer, wanted, 0);
-  if (n > 0) {
+  ssize_t n = ::recv(fd_, buffer, datagram_ ? sizeof buffer : wanted, 0);
+  if (n > 0 || (n == 0 && datagram_)) {
     into.append(buffer, static_cast<std::size_t>(n));
     return read_status::data;
   }

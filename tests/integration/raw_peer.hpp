@@ -1,6 +1,7 @@
 #pragma once
 // A client socket the test controls byte by byte, outside polyport: plain TCP, TLS (OpenSSL,
-// without verification) or a Unix-domain socket. Every wait has a deadline, so a test that
+// without verification), a Unix-domain socket, or a connected UDP socket (each write one
+// datagram; open sends an empty one so the listener makes the peer a connection). Every wait has a deadline, so a test that
 // waits for bytes that never come fails instead of hanging.
 // Thread safety: distinct objects: safe. Shared objects: unsafe.
 
@@ -61,6 +62,7 @@ class raw_peer {
 
   int fd_ = -1;
   SSL* ssl_ = nullptr;
+  bool datagram_ = false;
   std::string error_;
 };
 

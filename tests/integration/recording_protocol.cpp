@@ -20,6 +20,10 @@ void recording_protocol::update(const connection& conn, const std::function<void
   changed_.notify_all();
 }
 
+std::vector<polyport::transport> recording_protocol::transports(std::string_view) const {
+  return {transport::tcp, transport::tls, transport::unix_stream, transport::udp};
+}
+
 void recording_protocol::on_open(connection& conn) {
   connection_ref ref = conn.ref();
   update(conn, [&](connection_record& r) {

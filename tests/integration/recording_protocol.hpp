@@ -54,6 +54,8 @@ class recording_protocol : public protocol {
  public:
   explicit recording_protocol(bool echo = false) : echo_(echo) {}
 
+  // Every transport built: tcp, tls, unix, udp.
+  std::vector<polyport::transport> transports(std::string_view scheme) const override;
   void on_open(connection& conn) override;
   void on_message(connection& conn, std::span<const std::byte> message) override;
   void on_close(connection& conn, const close_info& why) override;

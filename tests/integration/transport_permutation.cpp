@@ -15,6 +15,10 @@ std::vector<transport_case> every_transport() {
   };
 }
 
+std::vector<transport_case> datagram_transports() {
+  return {{transport::udp, false}, {transport::udp, true}};
+}
+
 namespace {
 std::string name_of(const transport_case& c) {
   std::string name(to_string(c.kind));

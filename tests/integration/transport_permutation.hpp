@@ -30,6 +30,8 @@ void PrintTo(const transport_case& c, std::ostream* out);
 
 // tcp, tcp6, tls, tls6, unix.
 std::vector<transport_case> every_transport();
+// udp, udp6: for the suites whose tests make sense over datagrams (a peer cannot see a close).
+std::vector<transport_case> datagram_transports();
 std::string case_name(const ::testing::TestParamInfo<transport_case>& info);
 
 // A self-signed identity for localhost, 127.0.0.1 and ::1, made once per test binary.
@@ -47,6 +49,7 @@ class transport_test : public ::testing::TestWithParam<transport_case> {
  protected:
   polyport::transport kind() const { return GetParam().kind; }
   bool is_tls() const { return kind() == polyport::transport::tls; }
+  bool is_datagram() const { return kind() == polyport::transport::udp; }
 
   std::string listen_url(std::string_view scheme, std::string_view params = "") const {
     return listen_url_for(GetParam(), scheme, params, dir_);
@@ -64,6 +67,10 @@ class transport_test : public ::testing::TestWithParam<transport_case> {
 
 #define INSTANTIATE_TRANSPORT_TESTS(suite) \
   INSTANTIATE_TEST_SUITE_P(transports, suite, ::testing::ValuesIn(::polyport::testing::every_transport()), \
+                           ::polyport::testing::case_name)
+
+#define INSTANTIATE_DATAGRAM_TESTS(suite) \
+  INSTANTIATE_TEST_SUITE_P(datagrams, suite, ::testing::ValuesIn(::polyport::testing::datagram_transports()), \
                            ::polyport::testing::case_name)
 
 }  // namespace polyport::testing

@@ -46,6 +46,30 @@ TEST(cli_send, prints_the_reply_over_tcp_and_exits_0) {
   EXPECT_EQ(outcome.output, "hello");
 }
 
+TEST(cli_send, prints_the_reply_over_udp_from_both_address_families) {
+  served server({"echo://127.0.0.1:0;transport=udp", "echo://[::1]:0;transport=udp"});
+  ASSERT_TRUE(server.ready());
+  EXPECT_EQ(server.listeners().at(0).transport, "udp");
+  auto over_v4 = send("echo://127.0.0.1:" + std::to_string(server.port(0)) + ";transport=udp", "datagram");
+  EXPECT_EQ(over_v4.exit_code, 0) << over_v4.output;
+  EXPECT_EQ(over_v4.output, "datagram");
+  auto over_v6 = send("echo://[::1]:" + std::to_string(server.port(1)) + ";transport=udp", "six");
+  EXPECT_EQ(over_v6.exit_code, 0) << over_v6.output;
+  EXPECT_EQ(over_v6.output, "six");
+}
+
+TEST(cli_send, udp_to_a_closed_port_fails_with_one_line) {
+  std::uint16_t port = 0;
+  {
+    served gone({"echo://127.0.0.1:0;transport=udp"});
+    ASSERT_TRUE(gone.ready());
+    port = gone.port();
+  }
+  auto outcome = send("echo://127.0.0.1:" + std::to_string(port) + ";transport=udp", "anyone?", {"--timeout", "2000"});
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_EQ(line_count(outcome.output), 1u) << outcome.output;
+}
+
 TEST(cli_send, prints_the_reply_over_ipv6_and_unix) {
   temp_dir dir;
   std::string path = dir.file("echo.sock");

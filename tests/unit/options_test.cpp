@@ -433,7 +433,7 @@ TEST(merge_options, lists_from_code_replace_not_append) {
 
 TEST(check_supported, defaults_and_built_transports_pass) {
   EXPECT_TRUE(check_supported(options{}).ok());
-  for (transport t : {transport::tcp, transport::tls, transport::unix_stream}) {
+  for (transport t : {transport::tcp, transport::tls, transport::unix_stream, transport::udp}) {
     options o;
     o.transport = t;
     EXPECT_TRUE(check_supported(o).ok()) << to_string(t);
@@ -441,7 +441,7 @@ TEST(check_supported, defaults_and_built_transports_pass) {
 }
 
 TEST(check_supported, other_transports_are_refused) {
-  for (transport t : {transport::udp, transport::dtls, transport::sctp, transport::ws, transport::wss, transport::http,
+  for (transport t : {transport::dtls, transport::sctp, transport::ws, transport::wss, transport::http,
                       transport::https}) {
     options o;
     o.transport = t;
@@ -458,7 +458,7 @@ TEST(check_supported, every_built_option_passes) {
       "tls_verify=yes;tls_depth=2;tls_versions=tlsv1.3;tcp_packet=4;max_frame=100;force_new;no_dns_cache;"
       "nodelay;keepalive;keepalive_idle=60;keepalive_interval=10;keepalive_count=3;reset_on_close;sndbuf=1;rcvbuf=1;"
       "send_timeout=1000;rate_limit=1;rate_limit_burst=2;listener_rate_limit=3;listener_rate_limit_burst=4;"
-      "acceptor_mode=balanced?meta=1");
+      "acceptor_mode=balanced;udp_no_connections;udp_max_size=100;udp_to_tcp;udp_starts_tcp?meta=1");
   auto checked = check_supported(o);
   EXPECT_TRUE(checked.ok()) << checked.error().message;
 }
@@ -469,10 +469,6 @@ TEST(check_supported, options_not_built_yet_are_named) {
            {"sctp_out_streams=1", "sctp_out_streams"},
            {"sctp_in_streams=1", "sctp_in_streams"},
            {"udp_stun_reply", "udp_stun_reply"},
-           {"udp_no_connections", "udp_no_connections"},
-           {"udp_to_tcp=no", "udp_to_tcp"},
-           {"udp_starts_tcp", "udp_starts_tcp"},
-           {"udp_max_size=100", "udp_max_size"},
        }) {
     auto checked = check_supported(options_ok("echo://h;transport=tcp;" + std::string(param)));
     ASSERT_FALSE(checked.ok()) << param;

@@ -58,8 +58,8 @@ TEST_F(route_plan_test, a_transport_the_protocol_does_not_offer_is_refused) {
 }
 
 TEST_F(route_plan_test, features_not_built_yet_are_refused_by_name) {
-  auto udp = plan_listener(registry_, "echo://127.0.0.1:1;transport=udp", {});
-  ASSERT_FALSE(udp);
+  auto dtls = plan_listener(registry_, "echo://127.0.0.1:1;transport=dtls", {});
+  ASSERT_FALSE(dtls);
   auto ws_proto = plan_listener(registry_, "echo://127.0.0.1:1;ws_proto=chat", {});
   ASSERT_FALSE(ws_proto);
   EXPECT_THAT(ws_proto.error().message, HasSubstr("option \"ws_proto\" is not supported yet"));

@@ -1,0 +1,362 @@
+#include "listener/udp_listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "core/runtime_state.hpp"
+#include "listener/stream_listener.hpp"
+#include "transport/socket_ops.hpp"
+
+namespace polyport::detail {
+
+udp_listener::udp_listener(std::weak_ptr<runtime::state> runtime_state, route_plan plan, std::shared_ptr<void> user_data,
+                           std::shared_ptr<datagram_interceptor> interceptor)
+    : runtime_(std::move(runtime_state)),
+      plan_(std::move(plan)),
+      user_data_(std::move(user_data)),
+      interceptor_(std::move(interceptor)),
+      without_connections_(plan_.opts.udp_no_connections.value_or(false)),
+      max_connections_(plan_.opts.max_connections.value_or(default_max_connections)),
+      rules_(plan_.opts.access_rules) {}
+
+result<void> udp_listener::check(const route_plan& plan) {
+  if (plan.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off) {
+    return error{"proxy_protocol does not apply to udp listeners"};
+  }
+  if (plan.opts.max_conn_rate) {
+    return error{"max_conn_rate does not apply to udp listeners (max_connections bounds the peers)"};
+  }
+  // Options of byte streams a datagram listener cannot honour: an error, never silently ignored.
+  const polyport::options& o = plan.opts;
+  for (auto [given, name] : {std::pair{o.rate_limit || o.rate_limit_burst, "rate_limit"},
+                             std::pair{o.listener_rate_limit || o.listener_rate_limit_burst, "listener_rate_limit"},
+                             std::pair{o.send_timeout.has_value(), "send_timeout"},
+                             std::pair{o.acceptor_mode.has_value(), "acceptor_mode"},
+                             std::pair{o.reset_on_close.has_value(), "reset_on_close"},
+                             std::pair{o.keepalive || o.keepalive_idle || o.keepalive_interval || o.keepalive_count,
+                                       "keepalive"}}) {
+    if (given) {
+      return error{std::string(name) + " does not apply to udp listeners"};
+    }
+  }
+  if (plan.opts.udp_starts_tcp.value_or(false)) {
+    auto offered = plan.handler->transports(plan.scheme);
+    if (std::find(offered.begin(), offered.end(), transport::tcp) == offered.end()) {
+      return error{"udp_starts_tcp needs a protocol that offers tcp; \"" + plan.scheme + "\" does not"};
+    }
+  }
+  if (auto address = resolve_listen_address(plan.host, plan.kind == host_kind::any_ipv6, plan.kind == host_kind::any_ipv4);
+      !address) {
+    return address.error();
+  }
+  return {};
+}
+
+result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<runtime::state>& runtime_state,
+                                                          route_plan plan, std::shared_ptr<void> user_data,
+                                                          std::shared_ptr<datagram_interceptor> interceptor) {
+  if (auto checked = check(plan); !checked) {
+    return error{"cannot listen on \"" + plan.url_text + "\": " + checked.error().message};
+  }
+  auto started = std::make_shared<udp_listener>(runtime_state, std::move(plan), std::move(user_data),
+                                                std::move(interceptor));
+  started->stats_ = std::make_shared<stats_sink>(static_cast<unsigned>(runtime_state->workers.size()));
+  started->context_ = make_connection_context(started->plan_, started->user_data_, started->stats_,
+                                              runtime_state->totals, false);
+  started->context_->rules = &started->rules_;
+  std::weak_ptr<udp_listener> weak = started;
+  started->context_->on_closed = [weak] {
+    if (auto self = weak.lock(); self && self->draining_.load(std::memory_order_relaxed)) {
+      std::lock_guard lock(self->control_mutex_);
+      self->flows_changed_.notify_all();
+    }
+  };
+  // With port 0 and a TCP twin, the port the kernel picks for UDP may be taken on TCP: try again.
+  bool any_port = *started->plan_.port == 0;
+  for (int attempt = 1;; ++attempt) {
+    if (auto opened = started->open_sockets(*runtime_state); !opened) {
+      return error{"cannot listen on \"" + started->plan_.url_text + "\": " + opened.error().message};
+    }
+    auto twin = started->start_tcp_twin(runtime_state);
+    if (twin) {
+      break;
+    }
+    started->close_sockets();
+    if (!any_port || attempt == 8) {
+      return error{twin.error().message + " (the tcp listener of udp_starts_tcp)"};
+    }
+  }
+  started->running_ = true;
+  started->plan_.handler->on_listen(*started);
+  for (auto& socket : started->sockets_) {
+    socket->home().post([socket] { socket->start(); });
+  }
+  return started;
+}
+
+result<void> udp_listener::start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state) {
+  if (!plan_.opts.udp_starts_tcp.value_or(false)) {
+    return {};
+  }
+  route_plan tcp = plan_;
+  tcp.transport = transport::tcp;
+  tcp.opts.transport = transport::tcp;
+  tcp.opts.udp_starts_tcp.reset();
+  tcp.port = local_.port;
+  auto twin = stream_listener::start(runtime_state, std::move(tcp), user_data_);
+  if (!twin) {
+    return twin.error();
+  }
+  tcp_twin_ = *twin;
+  return {};
+}
+
+void udp_listener::close_sockets() {
+  std::lock_guard lock(table_mutex_);
+  sockets_.clear();
+  local_.port = 0;
+}
+
+result<void> udp_listener::open_sockets(runtime::state& owner) {
+  auto address = resolve_listen_address(plan_.host, plan_.kind == host_kind::any_ipv6, plan_.kind == host_kind::any_ipv4);
+  if (!address) {
+    return address.error();
+  }
+  endpoint at{*address, *plan_.port, {}};
+  if (at.port != 0) {
+    if (auto free = check_port_free(at, SOCK_DGRAM); !free) {
+      return free.error();
+    }
+  }
+  std::vector<std::shared_ptr<udp_flow_socket>> opened;
+  for (auto& w : owner.workers) {
+    auto fd = open_udp_socket(at, true, plan_.opts);
+    if (!fd) {
+      return fd.error();  // the sockets opened so far close with `opened`
+    }
+    if (opened.empty()) {
+      // Port 0 asked: every other worker joins the port the kernel picked for the first.
+      local_ = local_endpoint_of(*fd);
+      at.port = local_.port;
+    }
+    opened.push_back(std::make_shared<udp_flow_socket>(*w, *fd, weak_from_this(), context_->max_datagram));
+  }
+  std::lock_guard lock(table_mutex_);
+  sockets_ = std::move(opened);
+  return {};
+}
+
+udp_flow_socket* udp_listener::socket_of(const worker& w) {
+  std::lock_guard lock(table_mutex_);
+  return w.index() < sockets_.size() ? sockets_[w.index()].get() : nullptr;
+}
+
+bool udp_listener::intercepted(udp_flow_socket& at, std::span<const std::byte> datagram, const endpoint& from) {
+  if (!interceptor_) {
+    return false;
+  }
+  auto reply = interceptor_->answer(datagram, from);
+  if (!reply) {
+    return false;
+  }
+  count_bytes(at.home(), datagram.size(), 0);
+  if (at.send_to(*reply, from) == 0) {
+    count_bytes(at.home(), 0, reply->size());
+  } else {
+    count_dropped(at.home());
+  }
+  return true;
+}
+
+void udp_listener::deliver_datagram(worker& at, std::span<const std::byte> datagram, const endpoint& from) {
+  count_bytes(at, datagram.size(), 0);
+  try {
+    plan_.handler->on_datagram(*this, datagram, from);
+  } catch (const std::exception& failure) {
+    count_dropped(at);
+    spdlog::warn("{}: on_datagram threw for a datagram from {}: {}", description(), from.to_string(), failure.what());
+  } catch (...) {
+    count_dropped(at);
+    spdlog::warn("{}: on_datagram threw for a datagram from {}", description(), from.to_string());
+  }
+}
+
+void udp_listener::new_peer(udp_flow_socket& at, std::span<const std::byte> datagram, const endpoint& from) {
+  worker& here = at.home();
+  if (suspended_.load(std::memory_order_relaxed) || !running_.load(std::memory_order_relaxed)) {
+    count_dropped(here);
+    return;
+  }
+  std::shared_ptr<udp_flow_socket> socket;
+  {
+    std::lock_guard lock(table_mutex_);
+    if (here.index() >= sockets_.size()) {
+      return;  // stopping
+    }
+    socket = sockets_[here.index()];
+    auto [owner, fresh] = owners_.try_emplace(from, here.index());
+    if (!fresh && owner->second != here.index()) {
+      std::shared_ptr<udp_flow_socket> home = sockets_.at(owner->second);
+      stats_shard::add(stats_->shard(here.index()).datagrams_forwarded, 1);
+      home->home().post([home, copy = std::vector<std::byte>(datagram.begin(), datagram.end()), from] {
+        home->receive_forwarded(copy, from);
+      });
+      return;
+    }
+  }
+  std::optional<close_reason> refused;
+  auto owner = runtime_.lock();
+  if (!owner) {
+    refused = close_reason::runtime_stopped;
+  } else if (rules_.check(from.address) == access_decision::deny) {
+    refused = close_reason::denied;
+  } else {
+    std::size_t process_limit = owner->settings.max_connections;
+    std::size_t mine = stats_->current().fetch_add(1, std::memory_order_relaxed);
+    std::size_t everywhere = owner->totals->current().fetch_add(1, std::memory_order_relaxed);
+    std::size_t inbound_everywhere = everywhere - std::min<std::size_t>(everywhere, owner->client_totals->current().load());
+    if (mine >= max_connections() || (process_limit != 0 && inbound_everywhere >= process_limit)) {
+      stats_->current().fetch_sub(1, std::memory_order_relaxed);
+      owner->totals->current().fetch_sub(1, std::memory_order_relaxed);
+      refused = close_reason::max_connections;
+    }
+  }
+  if (refused) {
+    flow_ended(from);
+    count_refusal(here, *refused);
+    return;
+  }
+  auto conn = std::make_shared<datagram_connection>(here, context_, std::move(socket), local_, from);
+  at.adopt_flow(*conn);
+  conn->start();
+  conn->receive(datagram);
+}
+
+void udp_listener::flow_ended(const endpoint& peer) {
+  std::lock_guard lock(table_mutex_);
+  owners_.erase(peer);
+}
+
+void udp_listener::dropped_oversized(worker& at, const endpoint& from) {
+  count_dropped(at);
+  if (!warned_oversized_.exchange(true)) {
+    spdlog::warn("{}: dropped a datagram from {} over udp_max_size ({} bytes); later ones are only counted",
+                 description(), from.to_string(), context_->max_datagram);
+  }
+}
+
+void udp_listener::count_refusal(worker& at, close_reason why) {
+  auto index = static_cast<std::size_t>(why);
+  stats_shard::add(stats_->shard(at.index()).closed[index], 1);
+  stats_shard::add(context_->total_stats->shard(at.index()).closed[index], 1);
+}
+
+void udp_listener::count_bytes(worker& at, std::size_t in, std::size_t out) {
+  stats_shard::add(stats_->shard(at.index()).bytes_in, in);
+  stats_shard::add(stats_->shard(at.index()).bytes_out, out);
+  stats_shard::add(context_->total_stats->shard(at.index()).bytes_in, in);
+  stats_shard::add(context_->total_stats->shard(at.index()).bytes_out, out);
+}
+
+void udp_listener::count_dropped(worker& at, std::uint64_t count) {
+  stats_shard::add(stats_->shard(at.index()).datagrams_dropped, count);
+  stats_shard::add(context_->total_stats->shard(at.index()).datagrams_dropped, count);
+}
+
+result<void> udp_listener::send_to(std::span<const std::byte> datagram, const endpoint& to) {
+  if (datagram.size() > context_->max_datagram) {
+    return error{"a datagram of " + std::to_string(datagram.size()) + " bytes is over udp_max_size (" +
+                 std::to_string(context_->max_datagram) + ")"};
+  }
+  if (to.address.is_v6 != local_.address.is_v6) {
+    return error{"cannot send to " + to.to_string() + " from " + description() + ": another address family"};
+  }
+  std::shared_ptr<udp_flow_socket> from;
+  worker* current = worker::current();
+  {
+    std::lock_guard lock(table_mutex_);
+    if (sockets_.empty()) {
+      return error{"the listener " + description() + " is stopped"};
+    }
+    from = current != nullptr && current->index() < sockets_.size() ? sockets_[current->index()] : sockets_.front();
+  }
+  if (int failure = from->send_to(datagram, to); failure != 0) {
+    return error{"send to " + to.to_string() + " from " + description() + ": " + describe_errno(failure)};
+  }
+  if (current != nullptr && &from->home() == current) {
+    count_bytes(*current, 0, datagram.size());  // shards are written by their own worker only
+  }
+  return {};
+}
+
+result<void> udp_listener::resume() {
+  if (!running_) {
+    return error{"the listener " + description() + " is stopped"};
+  }
+  suspended_ = false;
+  return {};
+}
+
+std::size_t udp_listener::drain(std::chrono::milliseconds grace) {
+  suspend();
+  {
+    std::unique_lock lock(control_mutex_);
+    draining_ = true;
+    flows_changed_.wait_for(lock, grace, [this] { return stats_->current().load() == 0; });
+    draining_ = false;
+  }
+  std::size_t left = stats_->current().load();
+  stop();
+  return left;
+}
+
+void udp_listener::shut_down(bool remove_from_runtime, close_reason why) {
+  if (!running_.exchange(false)) {
+    return;
+  }
+  auto owner = runtime_.lock();
+  std::vector<std::shared_ptr<udp_flow_socket>> closing;
+  {
+    std::lock_guard lock(table_mutex_);
+    closing = sockets_;
+  }
+  if (owner) {
+    const connection_context* mine = context_.get();
+    owner->on_every_worker([mine, why, closing](worker& w) {
+      w.for_each_connection([mine, why](registered_connection& conn) {
+        if (&conn.context() == mine) {
+          conn.terminate(why);
+        }
+      });
+      if (w.index() < closing.size()) {
+        closing[w.index()]->stop();
+      }
+    });
+  }
+  {
+    std::lock_guard lock(table_mutex_);
+    sockets_.clear();
+    owners_.clear();
+  }
+  closing.clear();
+  if (owner && worker::current() == nullptr) {
+    // The stopped connections hold the sockets until their worker releases them: let that run,
+    // so the port is free once stop() returns.
+    owner->on_every_worker([](worker&) {});
+  }
+  if (tcp_twin_) {
+    if (remove_from_runtime) {
+      tcp_twin_->stop();
+    } else {
+      tcp_twin_->stop_for_runtime();
+    }
+  }
+  plan_.handler->on_listen_stop(*this);
+  if (owner && remove_from_runtime) {
+    owner->remove_listener(this);
+  }
+}
+
+}  // namespace polyport::detail
