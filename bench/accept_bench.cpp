@@ -1,8 +1,10 @@
 // accept_bench: the rate of short connections (connect, one 64-byte echo round trip, close)
 // that polyport serves, against the raw epoll baseline, both started in this run and measured
 // in alternating rounds. Prints a Markdown table for docs/BENCHMARKS.md on stdout; progress
-// goes to stderr.
+// goes to stderr. `--compare policy` sets plain polyport against polyport with its policy chain
+// on (max_connections, 10 access rules, PROXY v2), where the chain's cost is paid: per connection.
 
+#include "harness/comparison.hpp"
 #include "harness/connect_load.hpp"
 #include "harness/cpu_layout.hpp"
 #include "harness/flags.hpp"
@@ -41,8 +43,8 @@ sample median_of(const std::vector<sample>& rounds) {
           column(&sample::p99_us), column(&sample::client_cpu_share)};
 }
 
-sample measure(bench::server_process& server, int concurrency, std::chrono::seconds duration) {
-  bench::connect_load load(server.port(), concurrency, message_size);
+sample measure(bench::server_process& server, int concurrency, bool proxy_header, std::chrono::seconds duration) {
+  bench::connect_load load(server.port(), concurrency, message_size, proxy_header);
   load.run(warm_up);
   const auto cpu_before = server.cpu_time();
   const bench::connect_result result = load.run(duration);
@@ -74,9 +76,10 @@ int run(const bench::flags& options, const std::string& command_line) {
   const int concurrency = options.positive("concurrency");
   const std::chrono::seconds duration(options.positive("seconds"));
   const bench::cpu_layout cpus = bench::choose_cpu_layout(options.text("cpus"));
+  const bench::comparison servers = bench::chosen_comparison(options);
   const std::string load_before = load_average();
-  bench::server_process baseline("baseline", options.text("baseline-cmd"), cpus.server);
-  bench::server_process polyport("polyport", options.text("polyport-cmd"), cpus.server);
+  bench::server_process baseline(servers.baseline_name, servers.baseline_command, cpus.server);
+  bench::server_process polyport(servers.measured_name, servers.measured_command, cpus.server);
   bench::pin_to_cpu(cpus.client);
 
   std::vector<sample> baseline_rounds;
@@ -85,7 +88,8 @@ int run(const bench::flags& options, const std::string& command_line) {
   for (int round = 1; round <= rounds; ++round) {
     for (auto* server : {&baseline, &polyport}) {
       auto& into = server == &baseline ? baseline_rounds : polyport_rounds;
-      into.push_back(measure(*server, concurrency, duration));
+      bool proxy_header = server == &polyport && servers.measured_wants_proxy_header;
+      into.push_back(measure(*server, concurrency, proxy_header, duration));
       std::fprintf(stderr, "round %d %-9s %9.0f conn/s  %6.2f us CPU/conn  p50 %7.1f us  p99 %7.1f us\n", round,
                    server->name().c_str(), into.back().connections_per_second, into.back().cpu_us_per_connection,
                    into.back().p50_us, into.back().p99_us);
@@ -98,21 +102,22 @@ int run(const bench::flags& options, const std::string& command_line) {
   const sample base = median_of(baseline_rounds);
   const sample poly = median_of(polyport_rounds);
   char ratio_row[256];
-  std::snprintf(ratio_row, sizeof ratio_row, "| **polyport / baseline** | **%.2f** | **%.2f** | %.2f | %.2f | |\n",
+  std::snprintf(ratio_row, sizeof ratio_row, "| **%s / %s** | **%.2f** | **%.2f** | %.2f | %.2f | |\n",
+                servers.measured_name.c_str(), servers.baseline_name.c_str(),
                 poly.connections_per_second / base.connections_per_second,
                 poly.cpu_us_per_connection / base.cpu_us_per_connection, poly.p50_us / base.p50_us,
                 poly.p99_us / base.p99_us);
 
   std::printf("Command: `%s`\n\n", command_line.c_str());
-  std::printf("Baseline: `%s`  \npolyport: `%s`  \n", options.text("baseline-cmd").c_str(),
-              options.text("polyport-cmd").c_str());
+  std::printf("Baseline: `%s`  \n%s: `%s`  \n", servers.baseline_command.c_str(), servers.measured_name.c_str(),
+              servers.measured_command.c_str());
   std::printf("%s, load average %s before and %s after; %d connections at a time, each: connect, %zu B echo, close; "
               "medians of %d alternating rounds of %d s (after %d s warm-up) per server.\n\n",
               cpus.description.c_str(), load_before.c_str(), load_average().c_str(), concurrency, message_size, rounds,
               static_cast<int>(duration.count()), static_cast<int>(warm_up.count()));
   std::printf("| server | connections/s | server CPU µs/connection | p50 µs | p99 µs | load generator CPU |\n"
               "|---|---:|---:|---:|---:|---:|\n%s%s%s\n%s\n",
-              table_row("raw epoll", base).c_str(), table_row("polyport", poly).c_str(), ratio_row,
+              table_row(servers.baseline_name, base).c_str(), table_row(servers.measured_name, poly).c_str(), ratio_row,
               round_ratios.c_str());
   std::fflush(stdout);
   const bool baseline_clean = baseline.stop();
@@ -128,6 +133,8 @@ int main(int argc, char** argv) {
                               {"rounds", "5"},
                               {"concurrency", "16"},
                               {"cpus", "shared"},
+                              {"compare", "raw"},
+                              {"policy-cmd", bench::default_policy_command},
                               {"polyport-cmd", bench::default_polyport_command},
                               {"baseline-cmd", bench::default_baseline_command()}},
                              "usage: accept_bench [--flag value]...  (run from the repo root)");

@@ -5,6 +5,7 @@
 // the baseline against polyport with max_connections, 10 access rules and PROXY v2 on, whose
 // clients send a PROXY v2 header first.
 
+#include "harness/comparison.hpp"
 #include "harness/cpu_layout.hpp"
 #include "harness/echo_load.hpp"
 #include "harness/flags.hpp"
@@ -93,28 +94,7 @@ std::string table_row(const std::string& first, const std::string& server, const
   return row;
 }
 
-// Who is measured against whom: the servers' names in the table, and whether the measured
-// server's clients send a PROXY v2 header.
-struct comparison {
-  std::string baseline_name;
-  std::string measured_name;
-  std::string baseline_command;
-  std::string measured_command;
-  bool measured_wants_proxy_header = false;
-};
-
-comparison chosen_comparison(const bench::flags& options) {
-  const std::string& wanted = options.text("compare");
-  if (wanted == "raw") {
-    return {"raw epoll", "polyport", options.text("baseline-cmd"), options.text("polyport-cmd"), false};
-  }
-  if (wanted == "policy") {
-    return {"polyport", "polyport + policy", options.text("polyport-cmd"), options.text("policy-cmd"), true};
-  }
-  throw std::runtime_error("--compare wants raw or policy");
-}
-
-std::string ratio_row(const comparison& servers, const sample& baseline, const sample& polyport) {
+std::string ratio_row(const bench::comparison& servers, const sample& baseline, const sample& polyport) {
   char row[256];
   std::snprintf(row, sizeof row, "| | **%s / %s** | **%.2f** | **%.2f** | %.2f | %.2f | |\n",
                 servers.measured_name.c_str(), servers.baseline_name.c_str(),
@@ -141,7 +121,7 @@ std::string round_ratios(const std::vector<sample>& baseline_rounds, const std::
 }
 
 // Rounds alternate baseline, polyport, baseline, ... against the same two running servers.
-scenario_report run_scenario(const scenario& chosen, const comparison& servers, bench::server_process& baseline,
+scenario_report run_scenario(const scenario& chosen, const bench::comparison& servers, bench::server_process& baseline,
                              bench::server_process& polyport, int rounds, std::chrono::seconds duration) {
   load_shape measured_shape = chosen.shape;
   measured_shape.proxy_v2_header = servers.measured_wants_proxy_header;
@@ -194,7 +174,7 @@ int run(const bench::flags& options, const std::string& command_line) {
   const int rounds = options.positive("rounds");
   const std::chrono::seconds duration(options.positive("seconds"));
   const bench::cpu_layout cpus = bench::choose_cpu_layout(options.text("cpus"));
-  const comparison servers = chosen_comparison(options);
+  const bench::comparison servers = bench::chosen_comparison(options);
   const std::string load_before = load_average();
   bench::server_process baseline(servers.baseline_name, servers.baseline_command, cpus.server);
   bench::server_process polyport(servers.measured_name, servers.measured_command, cpus.server);

@@ -1,5 +1,6 @@
 #include "connect_load.hpp"
 
+#include "proxy_v2.hpp"
 #include "stats.hpp"
 
 #include <arpa/inet.h>
@@ -39,8 +40,8 @@ double cpu_seconds() {
 
 }  // namespace
 
-connect_load::connect_load(int port, int concurrency, std::size_t message_size)
-    : port_(port), epoll_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_(std::size_t{64} * 1024) {
+connect_load::connect_load(int port, int concurrency, std::size_t message_size, bool proxy_v2_header)
+    : port_(port), proxy_v2_header_(proxy_v2_header), epoll_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_(std::size_t{64} * 1024) {
   if (epoll_ < 0) {
     fail("epoll_create1");
   }
@@ -97,8 +98,9 @@ bool connect_load::on_event(slot& s, std::uint32_t events) {
       fail("connect to 127.0.0.1:" + std::to_string(port_));
     }
     s.connected = true;
-    // One small message fits a fresh socket's send buffer whole.
-    if (send(s.fd, message_.data(), message_.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(message_.size())) {
+    // One small message (and header) fits a fresh socket's send buffer whole.
+    const std::string outgoing = proxy_v2_header_ ? proxy_v2_header_for(s.fd) + message_ : message_;
+    if (send(s.fd, outgoing.data(), outgoing.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(outgoing.size())) {
       fail("send");
     }
     epoll_event event{};

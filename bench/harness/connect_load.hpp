@@ -29,7 +29,8 @@ struct connect_result {
 
 class connect_load {
  public:
-  connect_load(int port, int concurrency, std::size_t message_size);
+  // `proxy_v2_header`: each connection sends a PROXY v2 header (not echoed) with its message.
+  connect_load(int port, int concurrency, std::size_t message_size, bool proxy_v2_header = false);
   ~connect_load();
   connect_load(const connect_load&) = delete;
   connect_load& operator=(const connect_load&) = delete;
@@ -53,6 +54,7 @@ class connect_load {
 
   int port_;
   std::string message_;
+  bool proxy_v2_header_;
   int epoll_ = -1;
   std::vector<slot> slots_;
   std::vector<char> read_buffer_;
