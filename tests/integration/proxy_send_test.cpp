@@ -12,6 +12,7 @@
 #include "polyport/runtime.hpp"
 #include "recording_protocol.hpp"
 #include "support/address_recorder.hpp"
+#include "support/sourced_client.hpp"
 #include "transport_permutation.hpp"
 
 namespace polyport::testing {
@@ -202,6 +203,50 @@ TEST(proxy_send_errors, options_that_do_not_fit_are_named) {
   auto bad_source = within(rt.connect("rec://127.0.0.1:1;transport=tcp;proxy_send=v1;proxy_source=example.com:1"));
   ASSERT_FALSE(bad_source);
   EXPECT_NE(bad_source.error().message.find("expected local, IPv4:PORT or [IPv6]:PORT"), std::string::npos);
+}
+
+// An edge that forwards, as the guide shows: for each client it opens a connection to the
+// backend whose PROXY header names that client (and the address the client reached).
+class forwarding_edge : public protocol {
+ public:
+  forwarding_edge(runtime& rt, std::string backend_url) : rt_(rt), backend_url_(std::move(backend_url)) {}
+  void on_open(connection& conn) override {
+    options forward;
+    forward.proxy_send = proxy_version::v2;
+    proxy_header client;
+    client.source = conn.remote();
+    client.destination = conn.local();
+    forward.proxy_send_header = client;
+    rt_.connect(backend_url_, forward, [](result<connection_ref>) {});
+  }
+
+ private:
+  runtime& rt_;
+  std::string backend_url_;
+};
+
+// polyport behind polyport: client → edge (proxy_protocol=optional, so direct clients come in
+// too) → backend (proxy_protocol=v2): the backend sees the client, not the edge.
+TEST(proxy_send_chain, the_backend_sees_the_client_of_the_edge) {
+  runtime rt{{.workers = 2}};
+  auto recorder = std::make_shared<address_recorder>();
+  rt.register_protocol("rec", recorder);
+  auto backend = rt.listen("rec://127.0.0.1:0;transport=tcp;proxy_protocol=v2");
+  ASSERT_TRUE(backend) << backend.error().message;
+  rt.register_protocol("edge", std::make_shared<forwarding_edge>(
+                                   rt, "rec://127.0.0.1:" + std::to_string((*backend)->local().port) + ";transport=tcp"));
+  auto edge = rt.listen("edge://127.0.0.1:0;transport=tcp;proxy_protocol=optional");
+  ASSERT_TRUE(edge) << edge.error().message;
+
+  sourced_client client("127.0.0.9", (*edge)->local());
+  ASSERT_TRUE(client.connected()) << client.error();
+  ASSERT_TRUE(client.write_all("hi"));  // the edge's optional header: its first bytes say there is none
+  auto seen = recorder->wait_inbound(0);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->remote, client.local());
+  EXPECT_EQ(seen->peer.address, *ip_address::parse("127.0.0.1")) << "the socket's peer is the edge";
+  ASSERT_TRUE(seen->proxy);
+  EXPECT_EQ(seen->proxy->destination, (*edge)->local());
 }
 
 }  // namespace
