@@ -121,6 +121,9 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt> {
                               });
       return;
     }
+    // Counted as the connection's bytes, as the listener counts the header it reads.
+    stats_shard::add(context_->own_stats->shard(home_.index()).bytes_out, proxy_header_.size());
+    stats_shard::add(context_->total_stats->shard(home_.index()).bytes_out, proxy_header_.size());
     std::vector<std::byte>().swap(proxy_header_);
     open_connection();
   }

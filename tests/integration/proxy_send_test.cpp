@@ -64,6 +64,12 @@ TEST_P(proxy_send_test, v2_names_the_connections_own_addresses) {
     EXPECT_EQ(seen->peer, client->local);
   }
   EXPECT_EQ(server->stats().closed_by(close_reason::proxy_error), 0u);
+  // The header counts on both sides: 16 bytes and the addresses (12 for IPv4, 36 for IPv6, 216
+  // for unix), then "hello".
+  std::uint64_t header_size = 16 + (is_unix() ? 216 : GetParam().ipv6 ? 36 : 12);
+  EXPECT_TRUE(eventually([&] { return rt.client_stats().bytes_out == header_size + 5; }))
+      << rt.client_stats().bytes_out;
+  EXPECT_TRUE(eventually([&] { return server->stats().bytes_in == header_size + 5; })) << server->stats().bytes_in;
 }
 
 TEST_P(proxy_send_test, v1_names_tcp_addresses_and_says_unknown_for_unix) {
