@@ -119,8 +119,9 @@ void remove_leftovers() {
 // The first of two consecutive 10.200.S.0/24 networks that no interface here uses yet.
 int free_subnet_pair() {
   std::string in_use = run_command({"ip", "-o", "addr", "show"}).output;
+  // Pairs start at even numbers, so two runs never share half a pair.
   for (int tried = 0; tried < 120; ++tried) {
-    int subnet = 10 + (::getpid() + 2 * tried) % 240;
+    int subnet = 10 + 2 * ((::getpid() + tried) % 120);
     if (in_use.find("10.200." + std::to_string(subnet) + ".") == std::string::npos &&
         in_use.find("10.200." + std::to_string(subnet + 1) + ".") == std::string::npos) {
       return subnet;
