@@ -25,6 +25,7 @@ result<polyport::transport> parse_transport(std::string_view text);
 result<framing> parse_framing(std::string_view text);
 result<proxy_protocol_mode> parse_proxy_protocol(std::string_view text);
 result<overload_policy> parse_overload_policy(std::string_view text);
+result<acceptor_mode> parse_acceptor_mode(std::string_view text);
 result<proxy_version> parse_proxy_version(std::string_view text);
 
 // proxy_source: "local" (the LOCAL command), or "IP:PORT" / "[IPv6]:PORT" (the client to name).
