@@ -1,7 +1,11 @@
 // echo_bench: TCP echo throughput, server CPU per message and latency of polyport against the raw
 // epoll baseline, both started in this run and measured in alternating rounds so machine noise
 // hits both. Prints a Markdown table for docs/BENCHMARKS.md on stdout; progress goes to stderr.
+// `--compare policy` measures the cost of the listener's policy chain instead: plain polyport as
+// the baseline against polyport with max_connections, 10 access rules and PROXY v2 on, whose
+// clients send a PROXY v2 header first.
 
+#include "harness/comparison.hpp"
 #include "harness/cpu_layout.hpp"
 #include "harness/echo_load.hpp"
 #include "harness/flags.hpp"
@@ -90,9 +94,10 @@ std::string table_row(const std::string& first, const std::string& server, const
   return row;
 }
 
-std::string ratio_row(const sample& baseline, const sample& polyport) {
+std::string ratio_row(const bench::comparison& servers, const sample& baseline, const sample& polyport) {
   char row[256];
-  std::snprintf(row, sizeof row, "| | **polyport / baseline** | **%.2f** | **%.2f** | %.2f | %.2f | |\n",
+  std::snprintf(row, sizeof row, "| | **%s / %s** | **%.2f** | **%.2f** | %.2f | %.2f | |\n",
+                servers.measured_name.c_str(), servers.baseline_name.c_str(),
                 polyport.messages_per_second / baseline.messages_per_second,
                 polyport.cpu_us_per_message / baseline.cpu_us_per_message, polyport.p50_us / baseline.p50_us,
                 polyport.p99_us / baseline.p99_us);
@@ -116,20 +121,23 @@ std::string round_ratios(const std::vector<sample>& baseline_rounds, const std::
 }
 
 // Rounds alternate baseline, polyport, baseline, ... against the same two running servers.
-scenario_report run_scenario(const scenario& chosen, bench::server_process& baseline, bench::server_process& polyport,
-                             int rounds, std::chrono::seconds duration) {
+scenario_report run_scenario(const scenario& chosen, const bench::comparison& servers, bench::server_process& baseline,
+                             bench::server_process& polyport, int rounds, std::chrono::seconds duration) {
+  load_shape measured_shape = chosen.shape;
+  measured_shape.proxy_v2_header = servers.measured_wants_proxy_header;
   std::vector<sample> baseline_rounds;
   std::vector<sample> polyport_rounds;
   for (int round = 1; round <= rounds; ++round) {
     baseline_rounds.push_back(measure(baseline, chosen.shape, duration));
     print_progress(chosen, round, "baseline", baseline_rounds.back());
-    polyport_rounds.push_back(measure(polyport, chosen.shape, duration));
+    polyport_rounds.push_back(measure(polyport, measured_shape, duration));
     print_progress(chosen, round, "polyport", polyport_rounds.back());
   }
   const sample baseline_median = median_of(baseline_rounds);
   const sample polyport_median = median_of(polyport_rounds);
-  return {table_row(chosen.id + ": " + chosen.description, "raw epoll", baseline_median) +
-              table_row("", "polyport", polyport_median) + ratio_row(baseline_median, polyport_median),
+  return {table_row(chosen.id + ": " + chosen.description, servers.baseline_name, baseline_median) +
+              table_row("", servers.measured_name, polyport_median) +
+              ratio_row(servers, baseline_median, polyport_median),
           chosen.id + ":" + round_ratios(baseline_rounds, polyport_rounds)};
 }
 
@@ -166,9 +174,10 @@ int run(const bench::flags& options, const std::string& command_line) {
   const int rounds = options.positive("rounds");
   const std::chrono::seconds duration(options.positive("seconds"));
   const bench::cpu_layout cpus = bench::choose_cpu_layout(options.text("cpus"));
+  const bench::comparison servers = bench::chosen_comparison(options);
   const std::string load_before = load_average();
-  bench::server_process baseline("baseline", options.text("baseline-cmd"), cpus.server);
-  bench::server_process polyport("polyport", options.text("polyport-cmd"), cpus.server);
+  bench::server_process baseline(servers.baseline_name, servers.baseline_command, cpus.server);
+  bench::server_process polyport(servers.measured_name, servers.measured_command, cpus.server);
   bench::pin_to_cpu(cpus.client);
 
   std::string table =
@@ -176,13 +185,13 @@ int run(const bench::flags& options, const std::string& command_line) {
       "|---|---|---:|---:|---:|---:|---:|\n";
   std::string ratios = "Throughput ratio per round:";
   for (const scenario& chosen : scenarios) {
-    const scenario_report report = run_scenario(chosen, baseline, polyport, rounds, duration);
+    const scenario_report report = run_scenario(chosen, servers, baseline, polyport, rounds, duration);
     table += report.table_rows;
     ratios += "  " + report.round_ratios;
   }
   std::printf("Command: `%s`\n\n", command_line.c_str());
-  std::printf("Baseline: `%s`  \npolyport: `%s`  \n", options.text("baseline-cmd").c_str(),
-              options.text("polyport-cmd").c_str());
+  std::printf("Baseline: `%s`  \n%s: `%s`  \n", servers.baseline_command.c_str(), servers.measured_name.c_str(),
+              servers.measured_command.c_str());
   std::printf("%s; medians of %d alternating rounds of %d s (after %d s warm-up) per server.\n\n",
               machine_line(cpus, load_before).c_str(), rounds, static_cast<int>(duration.count()),
               static_cast<int>(warm_up.count()));
@@ -201,6 +210,8 @@ int main(int argc, char** argv) {
                               {"rounds", "5"},
                               {"scenario", "all"},
                               {"cpus", "shared"},
+                              {"compare", "raw"},
+                              {"policy-cmd", bench::default_policy_command},
                               {"polyport-cmd", bench::default_polyport_command},
                               {"baseline-cmd", bench::default_baseline_command()}},
                              "usage: echo_bench [--flag value]...  (run from the repo root)");

@@ -1,6 +1,7 @@
 #include "echo_load.hpp"
 
 #include "loopback.hpp"
+#include "proxy_v2.hpp"
 #include "stats.hpp"
 
 #include <fcntl.h>
@@ -77,6 +78,9 @@ echo_load::echo_load(int port, load_shape shape)
     fcntl(peer.fd, F_SETFL, fcntl(peer.fd, F_GETFL) | O_NONBLOCK);
     peer.pattern_offset = (index * connection_stride) % pattern_period;
     peer.sent_at_ns.resize(static_cast<std::size_t>(shape.in_flight));
+    if (shape.proxy_v2_header) {
+      peer.outgoing = proxy_v2_header_for(peer.fd);  // goes out ahead of the first message
+    }
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u32 = static_cast<std::uint32_t>(index);

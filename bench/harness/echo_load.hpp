@@ -20,6 +20,7 @@ struct load_shape {
   int connections = 1;
   int in_flight = 1;
   std::size_t message_size = 64;
+  bool proxy_v2_header = false;  // each connection first sends a PROXY v2 header (not echoed)
 };
 
 struct load_result {

@@ -16,6 +16,15 @@ namespace bench {
 inline constexpr const char* default_polyport_command =
     "build/polyport serve --workers 1 \"echo://127.0.0.1:0;transport=tcp;max_connections=20000;idle_timeout=600000\"";
 
+// The same with the listener's policy chain on: the limit, 10 access rules (nine that do not
+// match 127.0.0.1, then the one that lets it in: the worst case, every rule checked) and a
+// required PROXY v2 header.
+inline constexpr const char* default_policy_command =
+    "build/polyport serve --workers 1 \"echo://127.0.0.1:0;transport=tcp;max_connections=20000;idle_timeout=600000;"
+    "proxy_protocol=v2;deny=10.0.0.0/8;deny=172.16.0.0/12;deny=192.168.0.0/16;deny=100.64.0.0/10;"
+    "deny=169.254.0.0/16;deny=192.0.2.0/24;deny=198.51.100.0/24;deny=203.0.113.0/24;deny=fd00::/8;"
+    "allow=127.0.0.0/8\"";
+
 // raw_epoll_echo next to the running benchmark binary: both come out of the same build.
 std::string default_baseline_command();
 

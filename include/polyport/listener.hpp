@@ -19,9 +19,17 @@
 
 namespace polyport {
 
+namespace detail {
+struct listener_ids;
+}  // namespace detail
+
 class listener {
  public:
   virtual ~listener() = default;
+
+  // Its number in its runtime: 1 for the first listener started, then 2, 3, ...; never reused,
+  // so it names the same listener while others stop (the admin commands use it).
+  std::uint64_t id() const { return id_; }
 
   virtual std::string_view scheme() const = 0;
   virtual polyport::transport transport() const = 0;
@@ -89,6 +97,10 @@ class listener {
 
  protected:
   virtual void* user_data_pointer() const = 0;
+
+ private:
+  friend struct detail::listener_ids;  // the runtime numbers its listeners as it adds them
+  std::uint64_t id_ = 0;
 };
 
 }  // namespace polyport

@@ -16,6 +16,7 @@
 
 #include "polyport/cidr.hpp"
 #include "polyport/framing.hpp"
+#include "polyport/proxy_header.hpp"
 #include "polyport/result.hpp"
 #include "polyport/tls_options.hpp"
 #include "polyport/transport.hpp"
@@ -31,6 +32,9 @@ enum class proxy_protocol_mode {
   any,       // a v1 or v2 header is required
   optional,  // a v1 or v2 header is read when present
 };
+
+// The PROXY protocol header an outbound connection sends before anything else (`proxy_send=`).
+enum class proxy_version { v1, v2 };
 
 // One allow= or deny= entry. Rules are checked in URL order; the first match decides.
 struct access_rule {
@@ -88,6 +92,13 @@ struct options {
   std::optional<proxy_protocol_mode> proxy_protocol;
   // Who may send a PROXY header (`proxy_trusted=10.0.0.0/8,...`, as allow rules); empty: anyone.
   std::vector<access_rule> proxy_trusted;
+  // Outbound: send a PROXY header first, ahead of any TLS handshake (polyport behind polyport).
+  std::optional<proxy_version> proxy_send;
+  // What that header says. Unset: the PROXY command with the connection's own local and remote
+  // addresses. Fields left empty are filled the same way, so setting only `source` forwards a
+  // client's address (`proxy_source=IP:PORT`), and `local` sends the LOCAL command
+  // (`proxy_source=local`; v1 says UNKNOWN). TLVs go out with v2 only.
+  std::optional<proxy_header> proxy_send_header;
   std::optional<connection_rate> max_conn_rate;
   std::optional<std::uint32_t> max_conn_burst;
   std::optional<std::uint64_t> rate_limit, rate_limit_burst;  // per connection: bytes per second, bytes
@@ -129,5 +140,8 @@ std::string_view to_string(acceptor_mode mode);
 
 // "off", "v1", "v2", "any", "optional": the proxy_protocol values.
 std::string_view to_string(proxy_protocol_mode mode);
+
+// "v1", "v2": the proxy_send values.
+std::string_view to_string(proxy_version version);
 
 }  // namespace polyport

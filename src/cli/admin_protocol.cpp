@@ -1,5 +1,6 @@
 #include "cli/admin_protocol.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <string>
@@ -74,9 +75,9 @@ class admin_protocol final : public protocol {
     if (verb == "listeners" || verb == "stats") {
       std::string out;
       connection_stats total = served_.stats();
-      for (std::size_t i = 0; i < all.size(); ++i) {
-        out += std::to_string(i) + " " + all[i]->description() + " " +
-               (verb == "stats" ? counters(all[i]->stats()) : state_of(*all[i])) + "\n";
+      for (const auto& each : all) {
+        out += std::to_string(each->id()) + " " + each->description() + " " +
+               (verb == "stats" ? counters(each->stats()) : state_of(*each)) + "\n";
       }
       if (verb == "stats") {
         out += "total " + counters(total) + "\n";
@@ -84,14 +85,14 @@ class admin_protocol final : public protocol {
       return out;
     }
     if (words.size() < 2) {
-      return "error: " + verb + " needs a listener number (see: listeners)\n";
+      return "error: " + verb + " needs a listener id (see: listeners)\n";
     }
-    auto index = number_of(words[1]);
-    if (!index || *index >= all.size()) {
+    auto id = number_of(words[1]);
+    auto target = std::find_if(all.begin(), all.end(), [&](const auto& each) { return id && each->id() == *id; });
+    if (target == all.end()) {
       return "error: no listener \"" + words[1] + "\" (see: listeners)\n";
     }
-    listener& target = *all[*index];
-    return run_on(target, verb, words);
+    return run_on(**target, verb, words);
   }
 
   std::string run_on(listener& target, const std::string& verb, const std::vector<std::string>& words) {

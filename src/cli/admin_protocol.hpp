@@ -1,7 +1,7 @@
 #pragma once
 // The admin endpoint of `polyport serve --admin PATH`: a Unix socket that answers one command
 // per line with lines of text and a final "." line. `polyport admin PATH COMMAND...` is its
-// client. Commands (N is a listener's number in `listeners`):
+// client. Commands (N is a listener's id, from `listeners`: it stays the same while others stop):
 //   listeners                      one line per listener: "N <scheme> <transport> <address> <state>"
 //   stats                          one line per listener, then "total": counters and closes by reason
 //   suspend N | resume N           stop accepting (connections stay) / listen again

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "client/proxy_send.hpp"
+
 namespace polyport::detail {
 
 std::string pool_key(const route_plan& route, const endpoint& destination) {
@@ -10,7 +12,7 @@ std::string pool_key(const route_plan& route, const endpoint& destination) {
   if (route.transport == transport::tls) {
     key += '|' + route.opts.host.value_or(route.host);
   }
-  return key;
+  return key + proxy_send_key(route.opts);
 }
 
 void connection_pool::add(const std::string& key, const connection_ref& ref) {

@@ -7,7 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <cerrno>
+#include <vector>
 
+#include "client/proxy_send.hpp"
 #include "client/udp_connector.hpp"
 #include "core/runtime_state.hpp"
 #include "core/stream_connection.hpp"
@@ -79,7 +81,55 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt> {
     connected();
   }
 
+  // The socket is connected: the PROXY header goes first (proxy_send), then the transport.
   void connected() {
+    if (opts_.proxy_send) {
+      endpoint local = local_endpoint_of(descriptor_->native_handle());
+      auto header = proxy_send_bytes(opts_, context_->transport, local, destination_);
+      if (!header) {
+        fail(header.error().message);
+        return;
+      }
+      proxy_header_ = std::move(*header);
+      send_proxy_header();
+      return;
+    }
+    open_connection();
+  }
+
+  // Plain bytes on the socket, before any TLS record. A fresh socket's send buffer takes the
+  // header at once; the wait is for the rare case it does not.
+  void send_proxy_header() {
+    while (proxy_header_sent_ < proxy_header_.size()) {
+      ssize_t sent = ::send(descriptor_->native_handle(), proxy_header_.data() + proxy_header_sent_,
+                            proxy_header_.size() - proxy_header_sent_, MSG_NOSIGNAL);
+      if (sent >= 0) {
+        proxy_header_sent_ += static_cast<std::size_t>(sent);
+        continue;
+      }
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        fail("sending the PROXY header: " + describe_errno(errno));
+        return;
+      }
+      descriptor_->async_wait(boost::asio::posix::descriptor_base::wait_write,
+                              [self = shared_from_this()](const boost::system::error_code& error) {
+                                if (!error) {
+                                  self->send_proxy_header();
+                                }
+                              });
+      return;
+    }
+    // Counted as the connection's bytes, as the listener counts the header it reads.
+    stats_shard::add(context_->own_stats->shard(home_.index()).bytes_out, proxy_header_.size());
+    stats_shard::add(context_->total_stats->shard(home_.index()).bytes_out, proxy_header_.size());
+    std::vector<std::byte>().swap(proxy_header_);
+    open_connection();
+  }
+
+  void open_connection() {
     int fd = descriptor_->release();
     descriptor_.reset();
     std::unique_ptr<byte_stream> stream;
@@ -153,6 +203,8 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt> {
   std::unique_ptr<boost::asio::posix::stream_descriptor> descriptor_;
   std::weak_ptr<stream_connection> connection_;
   std::string label_;
+  std::vector<std::byte> proxy_header_;
+  std::size_t proxy_header_sent_ = 0;
   bool finished_ = false;
   bool handshake_timed_out_ = false;
 };

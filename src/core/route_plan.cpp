@@ -78,6 +78,9 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
     if (!plan) {
       return plan.error();
     }
+    if (plan->opts.proxy_send_header && !plan->opts.proxy_send) {
+      return route_error(u, "proxy_source (or a proxy_send_header) needs proxy_send=v1 or v2");
+    }
     fill_default_port(*plan, true);
     if (plan->transport != transport::unix_stream && !plan->port) {
       return route_error(u, "no port, and the \"" + plan->scheme + "\" protocol has no default port for " +
@@ -111,6 +114,10 @@ result<route_plan> plan_listener(const protocol_registry& registry, std::string_
   auto plan = plan_one(registry, *parsed, overrides);
   if (!plan) {
     return plan.error();
+  }
+  if (plan->opts.proxy_send || plan->opts.proxy_send_header) {
+    return route_error(*parsed, "proxy_send and proxy_source are for outbound connections; a listener reads "
+                                "PROXY headers with proxy_protocol");
   }
   fill_default_port(*plan, false);
   if (!plan->port) {

@@ -61,6 +61,7 @@ void runtime::state::on_every_worker(const std::function<void(detail::worker&)>&
 
 void runtime::state::add_listener(std::shared_ptr<detail::owned_listener> started) {
   std::lock_guard lock(listeners_mutex_);
+  detail::listener_ids::assign(*started, ++last_listener_id_);
   listeners_.push_back(std::move(started));
 }
 

@@ -2,6 +2,7 @@
 // What a runtime owns: workers, protocol registry, listeners, statistics and the client pool.
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,11 @@
 namespace polyport::detail {
 class owned_listener;
 class connection_pool;
+
+// Sets listener::id(), which only the runtime assigns.
+struct listener_ids {
+  static void assign(listener& numbered, std::uint64_t id) { numbered.id_ = id; }
+};
 }  // namespace polyport::detail
 
 namespace polyport {
@@ -44,6 +50,7 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
  private:
   mutable std::mutex listeners_mutex_;
   std::vector<std::shared_ptr<detail::owned_listener>> listeners_;
+  std::uint64_t last_listener_id_ = 0;  // guarded by listeners_mutex_
 };
 
 }  // namespace polyport

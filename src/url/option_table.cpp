@@ -220,6 +220,8 @@ constexpr std::array table{
     parsed<&options::proxy_protocol, parse_proxy_protocol>("proxy_protocol", now),
     milliseconds<&options::proxy_protocol_timeout, 1>("proxy_protocol_timeout", now),
     option_descriptor{"proxy_trusted", &add_trusted_proxies, &is_set<&options::proxy_trusted>, false, true},
+    parsed<&options::proxy_send, parse_proxy_version>("proxy_send", now),
+    parsed<&options::proxy_send_header, parse_proxy_source>("proxy_source", now),
     parsed<&options::max_conn_rate, parse_connection_rate>("max_conn_rate", now),
     number<&options::max_conn_burst, 1, max_uint32>("max_conn_burst", now),
     number<&options::rate_limit, 1, max_uint64>("rate_limit", now),

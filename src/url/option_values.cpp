@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "url/url_host.hpp"
 #include "url/url_text.hpp"
 
 namespace polyport::detail {
@@ -36,6 +37,11 @@ constexpr std::array<std::pair<proxy_protocol_mode, std::string_view>, 5> proxy_
     {proxy_protocol_mode::v2, "v2"},
     {proxy_protocol_mode::any, "any"},
     {proxy_protocol_mode::optional, "optional"},
+}};
+
+constexpr std::array<std::pair<proxy_version, std::string_view>, 2> proxy_version_names{{
+    {proxy_version::v1, "v1"},
+    {proxy_version::v2, "v2"},
 }};
 
 constexpr std::array<std::pair<overload_policy, std::string_view>, 2> overload_policy_names{{
@@ -122,6 +128,32 @@ result<proxy_protocol_mode> parse_proxy_protocol(std::string_view text) {
     return error{"expected off, v1, v2, any or optional"};
   }
   return *found;
+}
+
+result<proxy_version> parse_proxy_version(std::string_view text) {
+  auto found = find_name(proxy_version_names, text);
+  if (!found) {
+    return error{"expected v1 or v2"};
+  }
+  return *found;
+}
+
+result<proxy_header> parse_proxy_source(std::string_view text) {
+  proxy_header header;
+  if (equals_ignoring_case(text, "local")) {
+    header.local = true;
+    return header;
+  }
+  auto parsed = parse_host_port(text);
+  std::optional<ip_address> address;
+  if (parsed && parsed->port && (parsed->kind == host_kind::ipv4 || parsed->kind == host_kind::ipv6)) {
+    address = ip_address::parse(parsed->host);
+  }
+  if (!address) {
+    return error{"expected local, IPv4:PORT or [IPv6]:PORT"};
+  }
+  header.source = endpoint{*address, *parsed->port, {}};
+  return header;
 }
 
 result<overload_policy> parse_overload_policy(std::string_view text) {
@@ -216,5 +248,14 @@ std::string_view to_string(overload_policy policy) { return detail::name_of(deta
 std::string_view to_string(acceptor_mode mode) { return detail::name_of(detail::acceptor_mode_names, mode); }
 
 std::string_view to_string(proxy_protocol_mode mode) { return detail::name_of(detail::proxy_protocol_names, mode); }
+
+std::string_view to_string(proxy_version version) {
+  for (const auto& [value, name] : detail::proxy_version_names) {
+    if (value == version) {
+      return name;
+    }
+  }
+  return "unknown";
+}
 
 }  // namespace polyport

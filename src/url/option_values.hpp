@@ -26,6 +26,10 @@ result<framing> parse_framing(std::string_view text);
 result<proxy_protocol_mode> parse_proxy_protocol(std::string_view text);
 result<overload_policy> parse_overload_policy(std::string_view text);
 result<acceptor_mode> parse_acceptor_mode(std::string_view text);
+result<proxy_version> parse_proxy_version(std::string_view text);
+
+// proxy_source: "local" (the LOCAL command), or "IP:PORT" / "[IPv6]:PORT" (the client to name).
+result<proxy_header> parse_proxy_source(std::string_view text);
 
 // "tlsv1.2", "tlsv1.3", or both joined by "+" or ","; returned in that order, once each.
 result<std::vector<std::string>> parse_tls_versions(std::string_view text);

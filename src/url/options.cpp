@@ -132,6 +132,8 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.access_rules, from_code.access_rules);
   merge_field(merged.proxy_trusted, from_code.proxy_trusted);
   merge_field(merged.proxy_protocol, from_code.proxy_protocol);
+  merge_field(merged.proxy_send, from_code.proxy_send);
+  merge_field(merged.proxy_send_header, from_code.proxy_send_header);
   merge_field(merged.max_conn_rate, from_code.max_conn_rate);
   merge_field(merged.max_conn_burst, from_code.max_conn_burst);
   merge_field(merged.rate_limit, from_code.rate_limit);
