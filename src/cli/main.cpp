@@ -31,6 +31,18 @@ int main(int argc, char** argv) {
   admin_command->add_option("path", admin.path, "the server's admin socket")->required();
   admin_command->add_option("command", admin.command, "the command and its arguments")->required();
 
+  polyport::cli::stun_arguments stun;
+  auto* stun_command = app.add_subcommand(
+      "stun", "Ask a STUN server for this host's mapped UDP address; prints `mapped IP:PORT`.");
+  stun_command->add_option("--rto", stun.rto_ms, "first retransmission interval in ms, doubled each time (RFC 8489 RTO)")
+      ->default_val(500)
+      ->check(CLI::Range(1U, 60000U));
+  stun_command->add_option("--sends", stun.max_sends, "requests sent before giving up (RFC 8489 Rc)")
+      ->default_val(7)
+      ->check(CLI::Range(1U, 16U));
+  stun_command->add_option("server", stun.server, "HOST[:PORT]: an IP address or localhost; port 3478 by default")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& failure) {
@@ -39,6 +51,9 @@ int main(int argc, char** argv) {
   }
   if (serve_command->parsed()) {
     return polyport::cli::run_serve(serve);
+  }
+  if (stun_command->parsed()) {
+    return polyport::cli::run_stun(stun);
   }
   if (admin_command->parsed()) {
     return polyport::cli::run_admin(admin);
