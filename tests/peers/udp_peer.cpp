@@ -1,0 +1,109 @@
+#include "peers/udp_peer.hpp"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "polyport/stun.hpp"
+
+namespace polyport::testing {
+
+namespace {
+
+socklen_t fill(const endpoint& at, sockaddr_storage& storage) {
+  storage = {};
+  if (at.address.is_v6) {
+    auto& v6 = reinterpret_cast<sockaddr_in6&>(storage);
+    v6.sin6_family = AF_INET6;
+    std::memcpy(&v6.sin6_addr, at.address.bytes.data(), 16);
+    v6.sin6_port = htons(at.port);
+    return sizeof v6;
+  }
+  auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
+  v4.sin_family = AF_INET;
+  std::memcpy(&v4.sin_addr, at.address.bytes.data(), 4);
+  v4.sin_port = htons(at.port);
+  return sizeof v4;
+}
+
+endpoint read_back(const sockaddr_storage& storage) {
+  endpoint out;
+  if (storage.ss_family == AF_INET6) {
+    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(storage);
+    out.address.is_v6 = true;
+    std::memcpy(out.address.bytes.data(), &v6.sin6_addr, 16);
+    out.port = ntohs(v6.sin6_port);
+  } else {
+    const auto& v4 = reinterpret_cast<const sockaddr_in&>(storage);
+    std::memcpy(out.address.bytes.data(), &v4.sin_addr, 4);
+    out.port = ntohs(v4.sin_port);
+  }
+  return out;
+}
+
+}  // namespace
+
+udp_peer::udp_peer(const std::string& ip) {
+  endpoint at{*ip_address::parse(ip), 0, {}};
+  sockaddr_storage storage{};
+  socklen_t length = fill(at, storage);
+  fd_ = ::socket(storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length);
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);
+  local_ = read_back(storage);
+}
+
+udp_peer::~udp_peer() {
+  ::close(fd_);
+}
+
+bool udp_peer::send_to(std::span<const std::byte> bytes, const endpoint& to) {
+  sockaddr_storage storage{};
+  socklen_t length = fill(to, storage);
+  return ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&storage), length) ==
+         static_cast<ssize_t>(bytes.size());
+}
+
+std::optional<datagram> udp_peer::receive(std::chrono::milliseconds timeout) {
+  pollfd wait{fd_, POLLIN, 0};
+  if (::poll(&wait, 1, static_cast<int>(timeout.count())) != 1) {
+    return std::nullopt;
+  }
+  datagram got;
+  got.bytes.resize(65536);
+  sockaddr_storage sender{};
+  socklen_t length = sizeof sender;
+  ssize_t size = ::recvfrom(fd_, got.bytes.data(), got.bytes.size(), 0, reinterpret_cast<sockaddr*>(&sender), &length);
+  if (size < 0) {
+    return std::nullopt;
+  }
+  got.bytes.resize(static_cast<std::size_t>(size));
+  got.from = read_back(sender);
+  return got;
+}
+
+std::uint16_t free_udp_port(const std::string& ip) {
+  return udp_peer(ip).local().port;
+}
+
+coturn_stun_server::coturn_stun_server() : port_(free_udp_port()) {
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{"turnserver", "-n", "--listening-ip=127.0.0.1", "--listening-ip=::1",
+                               "--listening-port=" + std::to_string(port_), "--stun-only", "--no-auth", "--no-tls",
+                               "--no-dtls", "--no-cli", "--log-file=stdout"},
+      true);
+  udp_peer probe;
+  auto request = stun::message_builder(stun::message_class::request, stun::binding, stun::random_transaction_id())
+                     .finish()
+                     .value();
+  endpoint server{*ip_address::parse("127.0.0.1"), port_, {}};
+  for (int attempt = 0; attempt < 50 && !ready_; ++attempt) {
+    probe.send_to(request, server);
+    ready_ = probe.receive(std::chrono::milliseconds(100)).has_value();
+  }
+}
+
+}  // namespace polyport::testing
