@@ -16,7 +16,7 @@ namespace polyport::testing {
 namespace {
 
 constexpr std::size_t batch = 64;
-constexpr std::size_t slot_size = 2048;
+constexpr std::size_t slot_size = 4096;  // over stun::max_message_size, so the responder judges size
 
 endpoint to_endpoint(const sockaddr_storage& address) {
   endpoint out;
