@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
 
   polyport::cli::serve_arguments serve;
   auto* serve_command = app.add_subcommand(
-      "serve", "Start listeners (built-in scheme: echo). With no URL, a demo set on loopback.");
+      "serve", "Start listeners (built-in schemes: echo, stun). With no URL, a demo set on loopback.");
   serve_command->add_option("--workers", serve.workers, "worker threads (default: one per core)");
   serve_command->add_option("--admin", serve.admin_path,
                             "a Unix socket path for statistics and control (see: polyport admin)");
