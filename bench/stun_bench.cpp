@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -156,13 +157,13 @@ class coturn_process {
       std::string listening_port = "--listening-port=" + std::to_string(port);
       std::string relay_threads = "--relay-threads=" + threads;
       ::execlp("turnserver", "turnserver", "-n", "--listening-ip=127.0.0.1", listening_port.c_str(),
-               relay_threads.c_str(), "--stun-only", "--no-auth", "--no-tls", "--no-dtls", "--no-cli",
-               "--no-stdout-log", "--log-file=/dev/null", static_cast<char*>(nullptr));
+               relay_threads.c_str(), "--stun-only", "--no-auth", "--no-tcp", "--no-tls", "--no-dtls",
+               "--no-cli", "--no-stdout-log", "--log-file=/dev/null", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Until it binds, a probe hears ICMP port-unreachable at once: pace the probes by the clock.
     bool answered = false;
-    auto deadline = clock_type::now() + std::chrono::seconds(10);
+    auto deadline = clock_type::now() + std::chrono::seconds(5);
     while (!answered && clock_type::now() < deadline) {
       load_socket probe(port);
       probe.send(1);
@@ -202,7 +203,18 @@ int main(int argc, char** argv) {
   auto window = static_cast<std::size_t>(options.positive("window"));
   try {
     bench::cpu_layout layout = bench::choose_cpu_layout(options.text("cpu"));
-    coturn_process coturn(free_udp_port(), layout.server, options.text("coturn-threads"));
+    // A port free for UDP a moment ago may be taken again by the time coturn binds it.
+    std::unique_ptr<coturn_process> started;
+    for (int attempt = 0; attempt < 3 && !started; ++attempt) {
+      try {
+        started = std::make_unique<coturn_process>(free_udp_port(), layout.server, options.text("coturn-threads"));
+      } catch (const std::runtime_error&) {
+        if (attempt == 2) {
+          throw;
+        }
+      }
+    }
+    coturn_process& coturn = *started;
     bench::pin_to_cpu(layout.server);  // the responder's thread inherits the server CPU
     polyport::testing::udp_stun_server polyport_server("127.0.0.1", 0, {.software = "polyport"});
     bench::pin_to_cpu(layout.client);

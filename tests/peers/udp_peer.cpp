@@ -89,20 +89,25 @@ std::uint16_t free_udp_port(const std::string& ip) {
   return udp_peer(ip).local().port;
 }
 
-coturn_stun_server::coturn_stun_server() : port_(free_udp_port()) {
-  process_ = std::make_unique<child_process>(
-      std::vector<std::string>{"turnserver", "-n", "--listening-ip=127.0.0.1", "--listening-ip=::1",
-                               "--listening-port=" + std::to_string(port_), "--stun-only", "--no-auth", "--no-tls",
-                               "--no-dtls", "--no-cli", "--log-file=stdout"},
-      true);
-  udp_peer probe;
-  auto request = stun::message_builder(stun::message_class::request, stun::binding, stun::random_transaction_id())
-                     .finish()
-                     .value();
-  endpoint server{*ip_address::parse("127.0.0.1"), port_, {}};
-  for (int attempt = 0; attempt < 50 && !ready_; ++attempt) {
-    probe.send_to(request, server);
-    ready_ = probe.receive(std::chrono::milliseconds(100)).has_value();
+coturn_stun_server::coturn_stun_server() {
+  // A port free a moment ago may be taken by the time coturn binds it (coturn then retries
+  // forever): a few fresh ports.
+  for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
+    port_ = free_udp_port();
+    process_ = std::make_unique<child_process>(
+        std::vector<std::string>{"turnserver", "-n", "--listening-ip=127.0.0.1", "--listening-ip=::1",
+                                 "--listening-port=" + std::to_string(port_), "--stun-only", "--no-auth", "--no-tcp",
+                                 "--no-tls", "--no-dtls", "--no-cli", "--no-stdout-log", "--log-file=/dev/null"});
+    udp_peer probe;
+    auto request = stun::message_builder(stun::message_class::request, stun::binding, stun::random_transaction_id())
+                       .finish()
+                       .value();
+    endpoint server{*ip_address::parse("127.0.0.1"), port_, {}};
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!ready_ && std::chrono::steady_clock::now() < deadline) {
+      probe.send_to(request, server);
+      ready_ = probe.receive(std::chrono::milliseconds(100)).has_value();
+    }
   }
 }
 
