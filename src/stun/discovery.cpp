@@ -3,10 +3,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <array>
+#include <cstring>
 #include <memory>
 
 #include "polyport/stun.hpp"
 #include "polyport/stun_client.hpp"
+#include "transport/socket_ops.hpp"
 
 namespace polyport::stun {
 
@@ -16,28 +18,17 @@ namespace asio = boost::asio;
 using udp = asio::ip::udp;
 
 udp::endpoint to_asio(const endpoint& at) {
-  if (at.address.is_v6) {
-    asio::ip::address_v6::bytes_type bytes;
-    std::copy(at.address.bytes.begin(), at.address.bytes.end(), bytes.begin());
-    return {asio::ip::address_v6(bytes), at.port};
-  }
-  asio::ip::address_v4::bytes_type bytes;
-  std::copy_n(at.address.bytes.begin(), 4, bytes.begin());
-  return {asio::ip::address_v4(bytes), at.port};
+  auto raw = polyport::detail::to_socket_address(at);
+  udp::endpoint out;
+  std::memcpy(out.data(), raw.get(), raw.length);
+  out.resize(raw.length);
+  return out;
 }
 
 endpoint from_asio(const udp::endpoint& at) {
-  endpoint out;
-  out.port = at.port();
-  if (at.address().is_v6()) {
-    auto bytes = at.address().to_v6().to_bytes();
-    out.address.is_v6 = true;
-    std::copy(bytes.begin(), bytes.end(), out.address.bytes.begin());
-  } else {
-    auto bytes = at.address().to_v4().to_bytes();
-    std::copy(bytes.begin(), bytes.end(), out.address.bytes.begin());
-  }
-  return out;
+  sockaddr_storage raw{};
+  std::memcpy(&raw, at.data(), at.size());
+  return polyport::detail::to_endpoint(raw, static_cast<socklen_t>(at.size()));
 }
 
 // One server's query from its own socket; alive while its receive is pending.

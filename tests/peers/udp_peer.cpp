@@ -5,55 +5,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include "polyport/stun.hpp"
+#include "transport/socket_ops.hpp"
 
 namespace polyport::testing {
 
-namespace {
-
-socklen_t fill(const endpoint& at, sockaddr_storage& storage) {
-  storage = {};
-  if (at.address.is_v6) {
-    auto& v6 = reinterpret_cast<sockaddr_in6&>(storage);
-    v6.sin6_family = AF_INET6;
-    std::memcpy(&v6.sin6_addr, at.address.bytes.data(), 16);
-    v6.sin6_port = htons(at.port);
-    return sizeof v6;
-  }
-  auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
-  v4.sin_family = AF_INET;
-  std::memcpy(&v4.sin_addr, at.address.bytes.data(), 4);
-  v4.sin_port = htons(at.port);
-  return sizeof v4;
-}
-
-endpoint read_back(const sockaddr_storage& storage) {
-  endpoint out;
-  if (storage.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(storage);
-    out.address.is_v6 = true;
-    std::memcpy(out.address.bytes.data(), &v6.sin6_addr, 16);
-    out.port = ntohs(v6.sin6_port);
-  } else {
-    const auto& v4 = reinterpret_cast<const sockaddr_in&>(storage);
-    std::memcpy(out.address.bytes.data(), &v4.sin_addr, 4);
-    out.port = ntohs(v4.sin_port);
-  }
-  return out;
-}
-
-}  // namespace
 
 udp_peer::udp_peer(const std::string& ip) {
-  endpoint at{*ip_address::parse(ip), 0, {}};
-  sockaddr_storage storage{};
-  socklen_t length = fill(at, storage);
-  fd_ = ::socket(storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length);
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length);
-  local_ = read_back(storage);
+  auto at = detail::to_socket_address(endpoint{*ip_address::parse(ip), 0, {}});
+  fd_ = ::socket(at.storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ::bind(fd_, at.get(), at.length);
+  local_ = detail::local_endpoint_of(fd_);
 }
 
 udp_peer::~udp_peer() {
@@ -61,9 +23,8 @@ udp_peer::~udp_peer() {
 }
 
 bool udp_peer::send_to(std::span<const std::byte> bytes, const endpoint& to) {
-  sockaddr_storage storage{};
-  socklen_t length = fill(to, storage);
-  return ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&storage), length) ==
+  auto address = detail::to_socket_address(to);
+  return ::sendto(fd_, bytes.data(), bytes.size(), 0, address.get(), address.length) ==
          static_cast<ssize_t>(bytes.size());
 }
 
@@ -81,7 +42,7 @@ std::optional<datagram> udp_peer::receive(std::chrono::milliseconds timeout) {
     return std::nullopt;
   }
   got.bytes.resize(static_cast<std::size_t>(size));
-  got.from = read_back(sender);
+  got.from = detail::to_endpoint(sender, length);
   return got;
 }
 

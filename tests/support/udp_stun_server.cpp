@@ -1,15 +1,14 @@
 #include "support/udp_stun_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
-#include <cstring>
 #include <vector>
+
+#include "transport/socket_ops.hpp"
 
 namespace polyport::testing {
 
@@ -17,21 +16,6 @@ namespace {
 
 constexpr std::size_t batch = 64;
 constexpr std::size_t slot_size = 4096;  // over stun::max_message_size, so the responder judges size
-
-endpoint to_endpoint(const sockaddr_storage& address) {
-  endpoint out;
-  if (address.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
-    out.address.is_v6 = true;
-    std::memcpy(out.address.bytes.data(), &v6.sin6_addr, 16);
-    out.port = ntohs(v6.sin6_port);
-  } else {
-    const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
-    std::memcpy(out.address.bytes.data(), &v4.sin_addr, 4);
-    out.port = ntohs(v4.sin_port);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -41,31 +25,16 @@ udp_stun_server::udp_stun_server(const std::string& ip, std::uint16_t port, stun
   if (!address) {
     return;
   }
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (address->is_v6) {
-    auto& v6 = reinterpret_cast<sockaddr_in6&>(storage);
-    v6.sin6_family = AF_INET6;
-    std::memcpy(&v6.sin6_addr, address->bytes.data(), 16);
-    v6.sin6_port = htons(port);
-    length = sizeof v6;
-  } else {
-    auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
-    v4.sin_family = AF_INET;
-    std::memcpy(&v4.sin_addr, address->bytes.data(), 4);
-    v4.sin_port = htons(port);
-    length = sizeof v4;
-  }
-  fd_ = ::socket(storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
-      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+  auto at = detail::to_socket_address(endpoint{*address, port, {}});
+  fd_ = ::socket(at.storage.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0 || ::bind(fd_, at.get(), at.length) != 0) {
     if (fd_ >= 0) {
       ::close(fd_);
     }
     fd_ = -1;
     return;
   }
-  port_ = to_endpoint(storage).port;
+  port_ = detail::local_endpoint_of(fd_).port;
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { serve(); });
 }
@@ -121,7 +90,7 @@ void udp_stun_server::serve() {
       if ((in[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
         continue;
       }
-      auto answer = responder_.answer(std::span(slots[i].data(), in[i].msg_len), to_endpoint(senders[i]));
+      auto answer = responder_.answer(std::span(slots[i].data(), in[i].msg_len), detail::to_endpoint(senders[i], in[i].msg_hdr.msg_namelen));
       if (!answer) {
         not_stun_.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -140,7 +109,8 @@ void udp_stun_server::serve() {
     }
     if (replying > 0) {
       std::lock_guard lock(last_mutex_);
-      last_answered_ = to_endpoint(*static_cast<sockaddr_storage*>(out[replying - 1].msg_hdr.msg_name));
+      last_answered_ = detail::to_endpoint(*static_cast<sockaddr_storage*>(out[replying - 1].msg_hdr.msg_name),
+                                          out[replying - 1].msg_hdr.msg_namelen);
     }
     if (replying > 0) {
       ::sendmmsg(fd_, out.data(), replying, 0);
