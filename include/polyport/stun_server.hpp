@@ -5,9 +5,10 @@
 // scheme, a plain STUN server.
 //
 //   datagram ──▶ binding_answer ──▶ answered: send `reply` back from the same socket
-//                                ├▶ response: offer it to a stun::binding_client of the socket
 //                                ├▶ ignored / dropped: consumed (dropped: count and log it)
-//                                └▶ not_stun: give the datagram to the protocol
+//                                ├▶ response: a Binding response; for a stun::binding_client of
+//                                │   the socket (offer it first), else the protocol's
+//                                └▶ pass: not the responder's: give the datagram to the protocol
 //
 // Thread safety: binding_answer is pure; binding_responder and stun_protocol: distinct and shared
 // objects: safe, call from any worker.
@@ -34,15 +35,15 @@ struct server_settings {
 };
 
 enum class verdict {
-  not_stun,  // not a STUN message: the protocol's datagram
+  pass,      // not STUN, or STUN of another method (TURN, ...): the protocol's datagram
   answered,  // a Binding request: `reply` is the success or error response to send back
-  response,  // a STUN response: for the socket's pending client transactions, if any
-  ignored,   // STUN that needs no answer: an indication, a request for another method
+  response,  // a Binding response: for the socket's pending client transactions, else the protocol's
+  ignored,   // a Binding indication (a keep-alive): needs no answer
   dropped,   // malformed STUN (bad length, bad FINGERPRINT, ...): `reason` says what
 };
 
 struct binding_outcome {
-  stun::verdict verdict = verdict::not_stun;
+  stun::verdict verdict = verdict::pass;
   std::vector<std::byte> reply;
   std::string reason;
 };
@@ -51,8 +52,9 @@ binding_outcome binding_answer(std::span<const std::byte> datagram, const endpoi
                                const server_settings& settings = {});
 
 // binding_answer for one socket or listener, in the shape of the UDP listener's hook: bytes to
-// send back; an empty vector: consumed, send nothing; nullopt: not STUN, the protocol's. It
-// counts what it did and logs the first dropped datagram.
+// send back; an empty vector: consumed, send nothing; nullopt: the protocol's (a Binding response
+// included: a socket with a binding_client offers datagrams to it first). It counts what it did
+// and logs the first dropped datagram.
 class binding_responder {
  public:
   explicit binding_responder(server_settings settings = {}) : settings_(std::move(settings)) {}

@@ -29,10 +29,13 @@ binding_outcome answer_modern(const message_view& request, const endpoint& from,
   if (request.has_fingerprint() && !request.fingerprint_valid()) {
     return {verdict::dropped, {}, "bad FINGERPRINT"};
   }
+  if (request.method() != binding) {
+    return {};
+  }
   if (request.kind() == message_class::success_response || request.kind() == message_class::error_response) {
     return {verdict::response, {}, {}};
   }
-  if (request.kind() != message_class::request || request.method() != binding) {
+  if (request.kind() == message_class::indication) {
     return {verdict::ignored, {}, {}};
   }
   auto unknown = request.unknown_required(understood_in_binding);

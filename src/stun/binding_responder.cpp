@@ -8,7 +8,8 @@ std::optional<std::vector<std::byte>> binding_responder::answer(std::span<const 
                                                                  const endpoint& from) {
   binding_outcome outcome = binding_answer(datagram, from, settings_);
   switch (outcome.verdict) {
-    case verdict::not_stun:
+    case verdict::pass:
+    case verdict::response:
       return std::nullopt;
     case verdict::answered:
       answered_.fetch_add(1, std::memory_order_relaxed);
@@ -20,7 +21,6 @@ std::optional<std::vector<std::byte>> binding_responder::answer(std::span<const 
                      outcome.reason);
       }
       return std::vector<std::byte>{};
-    case verdict::response:
     case verdict::ignored:
       return std::vector<std::byte>{};
   }

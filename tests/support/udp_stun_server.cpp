@@ -92,7 +92,7 @@ void udp_stun_server::serve() {
       }
       auto answer = responder_.answer(std::span(slots[i].data(), in[i].msg_len), detail::to_endpoint(senders[i], in[i].msg_hdr.msg_namelen));
       if (!answer) {
-        not_stun_.fetch_add(1, std::memory_order_relaxed);
+        passed_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
       if (answer->empty()) {

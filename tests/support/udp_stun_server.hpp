@@ -27,7 +27,7 @@ class udp_stun_server {
   std::uint16_t port() const { return port_; }
   const stun::binding_responder& responder() const { return responder_; }
   // Datagrams the responder left to the protocol (this stand-in has none and drops them).
-  std::uint64_t not_stun() const { return not_stun_.load(std::memory_order_relaxed); }
+  std::uint64_t passed() const { return passed_.load(std::memory_order_relaxed); }
   // The sender of the last datagram answered (what its reflexive address must be).
   endpoint last_answered() const;
 
@@ -38,7 +38,7 @@ class udp_stun_server {
   int fd_ = -1;
   int wake_fd_ = -1;
   std::uint16_t port_ = 0;
-  std::atomic<std::uint64_t> not_stun_{0};
+  std::atomic<std::uint64_t> passed_{0};
   mutable std::mutex last_mutex_;
   endpoint last_answered_;
   std::thread thread_;

@@ -91,11 +91,11 @@ TEST(stun_server, drops_malformed_stun) {
 
 TEST(stun_server, leaves_other_datagrams_to_the_protocol) {
   auto verdict_of = [](std::vector<std::byte> bytes) { return binding_answer(bytes, at("127.0.0.1", 5)).verdict; };
-  EXPECT_EQ(verdict_of({}), verdict::not_stun);
-  EXPECT_EQ(verdict_of(from_hex("68656c6c6f")), verdict::not_stun);  // "hello"
-  EXPECT_EQ(verdict_of(std::vector<std::byte>(100, std::byte{0x80})), verdict::not_stun);  // RTP-like
+  EXPECT_EQ(verdict_of({}), verdict::pass);
+  EXPECT_EQ(verdict_of(from_hex("68656c6c6f")), verdict::pass);  // "hello"
+  EXPECT_EQ(verdict_of(std::vector<std::byte>(100, std::byte{0x80})), verdict::pass);  // RTP-like
   // 20 zero bytes: no cookie, not type 0x0001.
-  EXPECT_EQ(verdict_of(std::vector<std::byte>(20)), verdict::not_stun);
+  EXPECT_EQ(verdict_of(std::vector<std::byte>(20)), verdict::pass);
 }
 
 TEST(stun_server, responses_and_indications_are_not_answered) {
@@ -105,13 +105,13 @@ TEST(stun_server, responses_and_indications_are_not_answered) {
   auto indication = message_builder(message_class::indication, binding, id).finish().value();
   EXPECT_EQ(binding_answer(indication, at("127.0.0.1", 5)).verdict, verdict::ignored);
   auto allocate = message_builder(message_class::request, 0x003, id).finish().value();  // TURN Allocate
-  EXPECT_EQ(binding_answer(allocate, at("127.0.0.1", 5)).verdict, verdict::ignored);
+  EXPECT_EQ(binding_answer(allocate, at("127.0.0.1", 5)).verdict, verdict::pass);
 }
 
 TEST(stun_server, answers_rfc3489_clients_with_mapped_address_when_asked) {
   transaction_id id{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   auto classic = message_builder(message_class::request, binding, id, 0x01020304).finish().value();
-  EXPECT_EQ(binding_answer(classic, at("10.0.0.1", 9)).verdict, verdict::not_stun);
+  EXPECT_EQ(binding_answer(classic, at("10.0.0.1", 9)).verdict, verdict::pass);
   auto outcome = binding_answer(classic, at("10.0.0.1", 9), {.answer_classic = true});
   ASSERT_EQ(outcome.verdict, verdict::answered);
   auto response = message_view::parse(outcome.reply);
@@ -130,6 +130,8 @@ TEST(stun_server, the_responder_has_the_hook_shape_and_counts) {
   ASSERT_TRUE(answer);
   EXPECT_FALSE(answer->empty());
   EXPECT_FALSE(responder.answer(from_hex("68656c6c6f"), at("127.0.0.1", 5)));
+  auto response = message_builder(message_class::success_response, binding, random_transaction_id()).finish();
+  EXPECT_FALSE(responder.answer(response.value(), at("127.0.0.1", 5)));  // a client's, or the protocol's
   request.back() ^= std::byte{1};
   auto dropped = responder.answer(request, at("127.0.0.1", 5));
   ASSERT_TRUE(dropped);
