@@ -157,8 +157,8 @@ class coturn_process {
       std::string listening_port = "--listening-port=" + std::to_string(port);
       std::string relay_threads = "--relay-threads=" + threads;
       ::execlp("turnserver", "turnserver", "-n", "--listening-ip=127.0.0.1", listening_port.c_str(),
-               relay_threads.c_str(), "--stun-only", "--no-auth", "--no-tcp", "--no-tls", "--no-dtls",
-               "--no-cli", "--no-stdout-log", "--log-file=/dev/null", static_cast<char*>(nullptr));
+               relay_threads.c_str(), "--stun-only", "--no-auth", "--no-tcp", "--no-tls", "--no-dtls", "--no-cli",
+               "--no-stdout-log", "--log-file=/dev/null", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Until it binds, a probe hears ICMP port-unreachable at once: pace the probes by the clock.
@@ -195,9 +195,9 @@ class coturn_process {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bench::flags options(argc, argv,
-                       {{"seconds", "3"}, {"rounds", "5"}, {"window", "64"}, {"cpu", "shared"}, {"coturn-threads", "1"}},
-                       "stun_bench: STUN Binding responses/s, polyport's responder against coturn --stun-only");
+  bench::flags options(
+      argc, argv, {{"seconds", "3"}, {"rounds", "5"}, {"window", "64"}, {"cpu", "shared"}, {"coturn-threads", "1"}},
+      "stun_bench: STUN Binding responses/s, polyport's responder against coturn --stun-only");
   int seconds = options.positive("seconds");
   int rounds = options.positive("rounds");
   auto window = static_cast<std::size_t>(options.positive("window"));
@@ -233,8 +233,9 @@ int main(int argc, char** argv) {
     }
     double ours = bench::median(polyport_rates);
     double theirs = bench::median(coturn_rates);
-    std::printf("Command: `%s` (CPUs: %s; coturn relay threads: %s)\n\n", bench::quoted_command_line(argc, argv).c_str(),
-                layout.description.c_str(), options.text("coturn-threads").c_str());
+    std::printf("Command: `%s` (CPUs: %s; coturn relay threads: %s)\n\n",
+                bench::quoted_command_line(argc, argv).c_str(), layout.description.c_str(),
+                options.text("coturn-threads").c_str());
     std::printf("| server | Binding responses/s (median of %d × %d s) | ratio |\n|---|---|---|\n", rounds, seconds);
     std::printf("| coturn turnserver --stun-only | %.0f | 1.00 |\n", theirs);
     std::printf("| polyport binding_responder | %.0f | %.2f |\n", ours, theirs > 0 ? ours / theirs : 0.0);

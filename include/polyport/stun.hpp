@@ -58,9 +58,7 @@ inline constexpr std::uint16_t fingerprint = 0x8028;
 inline constexpr std::uint16_t ice_controlled = 0x8029;
 inline constexpr std::uint16_t ice_controlling = 0x802A;
 
-constexpr bool comprehension_required(std::uint16_t type) {
-  return type < 0x8000;
-}
+constexpr bool comprehension_required(std::uint16_t type) { return type < 0x8000; }
 }  // namespace attribute
 
 using transaction_id = std::array<std::uint8_t, 12>;

@@ -25,16 +25,18 @@ int main(int argc, char** argv) {
 
   polyport::cli::admin_arguments admin;
   auto* admin_command = app.add_subcommand(
-      "admin", "Ask a running `polyport serve --admin PATH`: listeners, stats, suspend N, resume N, drain N MS, "
-               "max_connections N LIMIT, allow N CIDR, deny N CIDR, rules N.");
+      "admin",
+      "Ask a running `polyport serve --admin PATH`: listeners, stats, suspend N, resume N, drain N MS, "
+      "max_connections N LIMIT, allow N CIDR, deny N CIDR, rules N.");
   admin_command->add_option("--timeout", admin.timeout_ms, "milliseconds to wait for the answer")->default_val(5000);
   admin_command->add_option("path", admin.path, "the server's admin socket")->required();
   admin_command->add_option("command", admin.command, "the command and its arguments")->required();
 
   polyport::cli::stun_arguments stun;
-  auto* stun_command = app.add_subcommand(
-      "stun", "Ask a STUN server for this host's mapped UDP address; prints `mapped IP:PORT`.");
-  stun_command->add_option("--rto", stun.rto_ms, "first retransmission interval in ms, doubled each time (RFC 8489 RTO)")
+  auto* stun_command =
+      app.add_subcommand("stun", "Ask a STUN server for this host's mapped UDP address; prints `mapped IP:PORT`.");
+  stun_command
+      ->add_option("--rto", stun.rto_ms, "first retransmission interval in ms, doubled each time (RFC 8489 RTO)")
       ->default_val(500)
       ->check(CLI::Range(1U, 60000U));
   stun_command->add_option("--sends", stun.max_sends, "requests sent before giving up (RFC 8489 Rc)")

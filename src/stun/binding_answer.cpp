@@ -12,9 +12,9 @@ namespace {
 
 // What a Binding request may carry that this server handles (the credential attributes are
 // understood and not checked: this server does not authenticate, like coturn's --no-auth).
-constexpr std::array<std::uint16_t, 5> understood_in_binding{
-    attribute::username, attribute::message_integrity, attribute::message_integrity_sha256, attribute::priority,
-    attribute::use_candidate};
+constexpr std::array<std::uint16_t, 5> understood_in_binding{attribute::username, attribute::message_integrity,
+                                                             attribute::message_integrity_sha256, attribute::priority,
+                                                             attribute::use_candidate};
 
 constexpr std::uint16_t classic_binding_request = 0x0001;
 

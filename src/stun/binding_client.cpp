@@ -3,9 +3,9 @@
 
 #include "polyport/stun_client.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <algorithm>
 
 #include "polyport/stun.hpp"
 
@@ -120,8 +120,8 @@ void binding_client::query(const endpoint& server, mapped_handler done) {
 
 bool binding_client::offer(std::span<const std::byte> datagram, const endpoint& from) {
   auto response = message_view::parse(datagram);
-  if (!response || !response->has_cookie() || (response->kind() != message_class::success_response &&
-                                               response->kind() != message_class::error_response)) {
+  if (!response || !response->has_cookie() ||
+      (response->kind() != message_class::success_response && response->kind() != message_class::error_response)) {
     return false;
   }
   auto keep = state_;  // a handler may destroy this client
@@ -140,16 +140,14 @@ bool binding_client::offer(std::span<const std::byte> datagram, const endpoint& 
   }
   auto mapped = response->mapped_address();
   if (!mapped) {
-    keep->finish(found, polyport::error{"bad answer from STUN server " + from.to_string() + ": " +
-                                        mapped.error().message});
+    keep->finish(found,
+                 polyport::error{"bad answer from STUN server " + from.to_string() + ": " + mapped.error().message});
     return true;
   }
   keep->finish(found, *mapped);
   return true;
 }
 
-std::size_t binding_client::pending() const {
-  return state_->transactions.size();
-}
+std::size_t binding_client::pending() const { return state_->transactions.size(); }
 
 }  // namespace polyport::stun

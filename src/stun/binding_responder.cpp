@@ -5,7 +5,7 @@
 namespace polyport::stun {
 
 std::optional<std::vector<std::byte>> binding_responder::answer(std::span<const std::byte> datagram,
-                                                                 const endpoint& from) {
+                                                                const endpoint& from) {
   binding_outcome outcome = binding_answer(datagram, from, settings_);
   switch (outcome.verdict) {
     case verdict::pass:
@@ -27,12 +27,8 @@ std::optional<std::vector<std::byte>> binding_responder::answer(std::span<const 
   return std::nullopt;
 }
 
-std::vector<polyport::transport> stun_protocol::transports(std::string_view) const {
-  return {transport::udp};
-}
+std::vector<polyport::transport> stun_protocol::transports(std::string_view) const { return {transport::udp}; }
 
-std::optional<std::uint16_t> stun_protocol::default_port(polyport::transport) const {
-  return 3478;
-}
+std::optional<std::uint16_t> stun_protocol::default_port(polyport::transport) const { return 3478; }
 
 }  // namespace polyport::stun

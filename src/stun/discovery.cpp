@@ -1,8 +1,8 @@
 // External-address discovery on demand: a fresh UDP socket per server, asked in turn.
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <array>
 #include <cstring>
 #include <memory>
 
@@ -35,8 +35,9 @@ endpoint from_asio(const udp::endpoint& at) {
 class socket_query : public std::enable_shared_from_this<socket_query> {
  public:
   socket_query(asio::io_context& io, const client_settings& settings)
-      : socket_(io), client_(io, [this](std::span<const std::byte> datagram, const endpoint& to) { send(datagram, to); },
-                             settings) {}
+      : socket_(io),
+        client_(
+            io, [this](std::span<const std::byte> datagram, const endpoint& to) { send(datagram, to); }, settings) {}
 
   void start(const endpoint& server, mapped_handler done) {
     boost::system::error_code failed;

@@ -25,9 +25,7 @@ std::string hex16(std::uint16_t value) {
   return text;
 }
 
-result<message_view> refuse(std::string why) {
-  return error{"not a valid STUN message: " + std::move(why)};
-}
+result<message_view> refuse(std::string why) { return error{"not a valid STUN message: " + std::move(why)}; }
 
 // The HMAC input of RFC 8489 §14.5/§14.6: the message up to the integrity attribute, with the
 // length field counting up to the end of that attribute.
@@ -37,7 +35,8 @@ bool keyed_digest_matches(std::span<const std::byte> bytes, std::size_t offset, 
   std::size_t value_size = read16(bytes, offset + 2);
   std::array<std::byte, max_message_size> input{};
   std::copy(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(offset), input.begin());
-  detail::write16(input.data() + 2, static_cast<std::uint16_t>(offset + attribute_header_size + value_size - header_size));
+  detail::write16(input.data() + 2,
+                  static_cast<std::uint16_t>(offset + attribute_header_size + value_size - header_size));
   auto expected = digest(key, std::span<const std::byte>(input.data(), offset));
   auto received = bytes.subspan(offset + attribute_header_size, value_size);
   return value_size <= expected.size() && std::equal(received.begin(), received.end(), expected.begin());
@@ -138,7 +137,8 @@ std::vector<std::uint16_t> message_view::unknown_required(std::span<const std::u
   std::vector<std::uint16_t> unknown;
   for (std::size_t at = header_size; at < readable_end_;) {
     std::uint16_t type = read16(bytes_, at);
-    if (attribute::comprehension_required(type) && std::find(understood.begin(), understood.end(), type) == understood.end() &&
+    if (attribute::comprehension_required(type) &&
+        std::find(understood.begin(), understood.end(), type) == understood.end() &&
         std::find(unknown.begin(), unknown.end(), type) == unknown.end()) {
       unknown.push_back(type);
     }

@@ -22,7 +22,8 @@ constexpr std::array<std::uint32_t, 256> crc_table() {
 constexpr auto crc_lookup = crc_table();
 
 template <std::size_t size>
-std::array<std::byte, size> hmac(const EVP_MD* digest, std::span<const std::byte> key, std::span<const std::byte> data) {
+std::array<std::byte, size> hmac(const EVP_MD* digest, std::span<const std::byte> key,
+                                 std::span<const std::byte> data) {
   std::array<std::byte, size> out{};
   unsigned int length = 0;
   HMAC(digest, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),

@@ -9,7 +9,8 @@
 namespace polyport::stun::detail {
 
 inline std::uint16_t read16(std::span<const std::byte> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>(std::to_integer<unsigned>(bytes[at]) << 8 | std::to_integer<unsigned>(bytes[at + 1]));
+  return static_cast<std::uint16_t>(std::to_integer<unsigned>(bytes[at]) << 8 |
+                                    std::to_integer<unsigned>(bytes[at + 1]));
 }
 
 inline std::uint32_t read32(std::span<const std::byte> bytes, std::size_t at) {
@@ -32,9 +33,7 @@ inline constexpr std::size_t integrity_size = 20;
 inline constexpr std::size_t integrity_sha256_size = 32;
 inline constexpr std::uint32_t fingerprint_xor = 0x5354554e;  // "STUN"
 
-inline constexpr std::size_t padded(std::size_t size) {
-  return (size + 3) & ~std::size_t{3};
-}
+inline constexpr std::size_t padded(std::size_t size) { return (size + 3) & ~std::size_t{3}; }
 
 // The CRC-32 of ISO 3309 / ITU-T V.42, as zlib computes it.
 std::uint32_t crc32(std::span<const std::byte> bytes);

@@ -31,7 +31,8 @@ void check_view(std::span<const std::byte> input, const stun::message_view& view
   require(input.size() >= stun::header_size && input.size() <= stun::max_message_size && input.size() % 4 == 0);
   auto attributes = view.attributes();
   for (const auto& found : attributes) {
-    require(found.value.data() >= input.data() && found.value.data() + found.value.size() <= input.data() + input.size());
+    require(found.value.data() >= input.data() &&
+            found.value.data() + found.value.size() <= input.data() + input.size());
   }
   (void)view.mapped_address();
   (void)view.error();
@@ -43,7 +44,8 @@ void check_view(std::span<const std::byte> input, const stun::message_view& view
   (void)view.integrity_sha256_valid(key);
 
   stun::message_builder again(view.kind(), view.method(), view.id(),
-                              (static_cast<std::uint32_t>(input[4]) << 24) | (static_cast<std::uint32_t>(input[5]) << 16) |
+                              (static_cast<std::uint32_t>(input[4]) << 24) |
+                                  (static_cast<std::uint32_t>(input[5]) << 16) |
                                   (static_cast<std::uint32_t>(input[6]) << 8) | static_cast<std::uint32_t>(input[7]));
   for (const auto& found : attributes) {
     if (found.type != stun::attribute::fingerprint) {

@@ -37,9 +37,10 @@ TEST(stun_coturn, turnutils_stunclient_reads_its_reflexive_address_from_polyport
     EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
     // coturn prints IPv6 addresses without brackets: "::1:40661".
     endpoint reflexive = server.last_answered();
-    std::string expected = "UDP reflexive addr: " + reflexive.address.to_string() + ":" + std::to_string(reflexive.port);
+    std::string expected =
+        "UDP reflexive addr: " + reflexive.address.to_string() + ":" + std::to_string(reflexive.port);
     EXPECT_NE(outcome.output.find(expected), std::string::npos) << "expected \"" << expected << "\" in:\n"
-                                                                 << outcome.output;
+                                                                << outcome.output;
     EXPECT_GE(server.responder().answered(), 1U);
     EXPECT_EQ(server.responder().dropped(), 0U);
   }

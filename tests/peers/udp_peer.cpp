@@ -10,7 +10,6 @@
 
 namespace polyport::testing {
 
-
 udp_peer::udp_peer(const std::string& ip) {
   auto at = detail::to_socket_address(endpoint{*ip_address::parse(ip), 0, {}});
   fd_ = ::socket(at.storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -18,9 +17,7 @@ udp_peer::udp_peer(const std::string& ip) {
   local_ = detail::local_endpoint_of(fd_);
 }
 
-udp_peer::~udp_peer() {
-  ::close(fd_);
-}
+udp_peer::~udp_peer() { ::close(fd_); }
 
 bool udp_peer::send_to(std::span<const std::byte> bytes, const endpoint& to) {
   auto address = detail::to_socket_address(to);
@@ -46,9 +43,7 @@ std::optional<datagram> udp_peer::receive(std::chrono::milliseconds timeout) {
   return got;
 }
 
-std::uint16_t free_udp_port(const std::string& ip) {
-  return udp_peer(ip).local().port;
-}
+std::uint16_t free_udp_port(const std::string& ip) { return udp_peer(ip).local().port; }
 
 coturn_stun_server::coturn_stun_server() {
   // A port free a moment ago may be taken by the time coturn binds it (coturn then retries

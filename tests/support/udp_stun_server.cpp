@@ -90,7 +90,8 @@ void udp_stun_server::serve() {
       if ((in[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
         continue;
       }
-      auto answer = responder_.answer(std::span(slots[i].data(), in[i].msg_len), detail::to_endpoint(senders[i], in[i].msg_hdr.msg_namelen));
+      auto answer = responder_.answer(std::span(slots[i].data(), in[i].msg_len),
+                                      detail::to_endpoint(senders[i], in[i].msg_hdr.msg_namelen));
       if (!answer) {
         passed_.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -110,7 +111,7 @@ void udp_stun_server::serve() {
     if (replying > 0) {
       std::lock_guard lock(last_mutex_);
       last_answered_ = detail::to_endpoint(*static_cast<sockaddr_storage*>(out[replying - 1].msg_hdr.msg_name),
-                                          out[replying - 1].msg_hdr.msg_namelen);
+                                           out[replying - 1].msg_hdr.msg_namelen);
     }
     if (replying > 0) {
       ::sendmmsg(fd_, out.data(), replying, 0);

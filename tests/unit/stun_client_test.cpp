@@ -11,17 +11,18 @@
 namespace polyport::stun {
 namespace {
 
-endpoint at(std::string_view ip, std::uint16_t port) {
-  return endpoint{*ip_address::parse(ip), port, {}};
-}
+endpoint at(std::string_view ip, std::uint16_t port) { return endpoint{*ip_address::parse(ip), port, {}}; }
 
 // A binding_client whose socket is a list of what it sent.
 struct scripted_client {
   explicit scripted_client(client_settings settings)
-      : client(io, [this](std::span<const std::byte> datagram, const endpoint& to) {
-          sent.emplace_back(datagram.begin(), datagram.end());
-          destinations.push_back(to);
-        }, settings) {}
+      : client(
+            io,
+            [this](std::span<const std::byte> datagram, const endpoint& to) {
+              sent.emplace_back(datagram.begin(), datagram.end());
+              destinations.push_back(to);
+            },
+            settings) {}
 
   transaction_id last_id() const { return message_view::parse(sent.back()).value().id(); }
 
@@ -63,7 +64,7 @@ TEST(stun_client, matches_the_answer_and_checks_its_source) {
   auto id = script.last_id();
   auto other = id;
   other[11] ^= 1;
-  EXPECT_FALSE(script.client.offer(success(other, at("10.0.0.1", 1)), server));  // not ours: the protocol's
+  EXPECT_FALSE(script.client.offer(success(other, at("10.0.0.1", 1)), server));             // not ours: the protocol's
   EXPECT_TRUE(script.client.offer(success(id, at("10.0.0.2", 2)), at("127.0.0.2", 3478)));  // forged source
   EXPECT_FALSE(script.outcome);
   EXPECT_TRUE(script.client.offer(success(id, at("10.0.0.3", 3)), server));

@@ -21,9 +21,7 @@ std::span<const std::byte> text_bytes(std::string_view text) {
 
 const transaction_id vector_id{0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae};
 
-endpoint at(std::string_view ip, std::uint16_t port) {
-  return endpoint{*ip_address::parse(ip), port, {}};
-}
+endpoint at(std::string_view ip, std::uint16_t port) { return endpoint{*ip_address::parse(ip), port, {}}; }
 
 TEST(stun_codec, rfc5769_request) {
   auto bytes = from_hex(rfc5769::request);
@@ -141,7 +139,8 @@ TEST(stun_codec, round_trips_every_attribute) {
 }
 
 TEST(stun_codec, every_method_and_class_round_trips) {
-  for (std::uint16_t method : {std::uint16_t{0x001}, std::uint16_t{0x003}, std::uint16_t{0xABC}, std::uint16_t{0xFFF}}) {
+  for (std::uint16_t method :
+       {std::uint16_t{0x001}, std::uint16_t{0x003}, std::uint16_t{0xABC}, std::uint16_t{0xFFF}}) {
     for (auto kind : {message_class::request, message_class::indication, message_class::success_response,
                       message_class::error_response}) {
       auto built = message_builder(kind, method, transaction_id{}).finish();

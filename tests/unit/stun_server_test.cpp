@@ -14,9 +14,7 @@ namespace {
 using polyport::testing::from_hex;
 namespace rfc5769 = polyport::testing::rfc5769;
 
-endpoint at(std::string_view ip, std::uint16_t port) {
-  return endpoint{*ip_address::parse(ip), port, {}};
-}
+endpoint at(std::string_view ip, std::uint16_t port) { return endpoint{*ip_address::parse(ip), port, {}}; }
 
 std::vector<std::byte> binding_request(const transaction_id& id, bool fingerprint = true) {
   message_builder request(message_class::request, binding, id);
@@ -92,7 +90,7 @@ TEST(stun_server, drops_malformed_stun) {
 TEST(stun_server, leaves_other_datagrams_to_the_protocol) {
   auto verdict_of = [](std::vector<std::byte> bytes) { return binding_answer(bytes, at("127.0.0.1", 5)).verdict; };
   EXPECT_EQ(verdict_of({}), verdict::pass);
-  EXPECT_EQ(verdict_of(from_hex("68656c6c6f")), verdict::pass);  // "hello"
+  EXPECT_EQ(verdict_of(from_hex("68656c6c6f")), verdict::pass);                        // "hello"
   EXPECT_EQ(verdict_of(std::vector<std::byte>(100, std::byte{0x80})), verdict::pass);  // RTP-like
   // 20 zero bytes: no cookie, not type 0x0001.
   EXPECT_EQ(verdict_of(std::vector<std::byte>(20)), verdict::pass);
