@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "peers/udp_peer.hpp"
+#include "support/udp_peer.hpp"
 #include "polyport/stun.hpp"
 #include "support/child_process.hpp"
 #include "support/udp_stun_server.hpp"

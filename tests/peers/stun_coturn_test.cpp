@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "peers/peer_helpers.hpp"
-#include "peers/udp_peer.hpp"
+#include "support/udp_peer.hpp"
 #include "support/child_process.hpp"
 #include "support/udp_stun_server.hpp"
 

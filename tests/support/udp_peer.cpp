@@ -1,4 +1,4 @@
-#include "peers/udp_peer.hpp"
+#include "support/udp_peer.hpp"
 
 #include <netinet/in.h>
 #include <poll.h>
