@@ -9,7 +9,6 @@
 // The load: one UDP socket, `--window` Binding requests in flight (each answer sends the next;
 // after 20 ms of silence the window is sent again, so lost datagrams do not stall it).
 
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -30,6 +29,7 @@
 #include "harness/stats.hpp"
 #include "polyport/stun.hpp"
 #include "support/udp_stun_server.hpp"
+#include "transport/socket_ops.hpp"
 
 namespace {
 
@@ -38,30 +38,25 @@ namespace stun = polyport::stun;
 
 constexpr std::size_t batch = 64;
 
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
+polyport::detail::socket_address loopback(std::uint16_t port) {
+  return polyport::detail::to_socket_address(polyport::endpoint{*polyport::ip_address::parse("127.0.0.1"), port, {}});
 }
 
 std::uint16_t free_udp_port() {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in address = loopback(0);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  auto address = loopback(0);
+  ::bind(fd, address.get(), address.length);
+  std::uint16_t port = polyport::detail::local_endpoint_of(fd).port;
   ::close(fd);
-  return ntohs(address.sin_port);
+  return port;
 }
 
 class load_socket {
  public:
   explicit load_socket(std::uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in server = loopback(port);
-    ::connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server);
+    auto server = loopback(port);
+    ::connect(fd_, server.get(), server.length);
     for (std::size_t i = 0; i < batch; ++i) {
       stun::transaction_id id = stun::random_transaction_id();
       requests_.push_back(stun::message_builder(stun::message_class::request, stun::binding, id).finish().value());
@@ -106,11 +101,8 @@ class load_socket {
   // True when the last answer is a success response mapping this socket's address.
   bool last_answer_is_right() const {
     auto view = stun::message_view::parse(std::span(slots_[last_].data(), last_size_));
-    sockaddr_in local{};
-    socklen_t length = sizeof local;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &length);
     return view.ok() && view->kind() == stun::message_class::success_response && view->mapped_address().ok() &&
-           view->mapped_address()->port == ntohs(local.sin_port);
+           *view->mapped_address() == polyport::detail::local_endpoint_of(fd_);
   }
 
  private:

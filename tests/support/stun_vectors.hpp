@@ -1,6 +1,6 @@
 #pragma once
-// The sample messages of RFC 5769 ("Test Vectors for STUN"), shared by the unit tests and the
-// fuzz corpus writer, and a hex helper to write messages readably.
+// The sample messages of RFC 5769 ("Test Vectors for STUN") for the tests (the fuzz corpus holds
+// the same bytes), and a hex helper to write messages readably.
 
 #include <cstddef>
 #include <string_view>
