@@ -185,7 +185,8 @@ TEST(stun_codec, ignores_attributes_after_message_integrity) {
   message_builder message(message_class::request, binding, transaction_id{});
   message.add_integrity(text_bytes("k"));
   message.add_text(attribute::software, "after");
-  auto view = message_view::parse(std::move(message).finish().value());
+  auto bytes = std::move(message).finish().value();  // the view points into it
+  auto view = message_view::parse(bytes);
   ASSERT_TRUE(view.ok());
   EXPECT_FALSE(view->software());
   EXPECT_TRUE(view->attributes().empty());
@@ -196,7 +197,8 @@ TEST(stun_codec, malformed_attributes_read_as_absent_or_errors) {
   message.add(attribute::xor_mapped_address, from_hex("0003 1234 01020304"));
   message.add(attribute::error_code, from_hex("0000 0263"));  // class 2: not an error class
   message.add(attribute::unknown_attributes, from_hex("000300"));
-  auto view = message_view::parse(std::move(message).finish().value());
+  auto bytes = std::move(message).finish().value();  // the view points into it
+  auto view = message_view::parse(bytes);
   ASSERT_TRUE(view.ok());
   EXPECT_FALSE(view->mapped_address().ok());
   EXPECT_FALSE(view->error());
