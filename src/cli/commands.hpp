@@ -32,6 +32,13 @@ struct admin_arguments {
 };
 int run_admin(const admin_arguments& arguments);
 
+struct stun_arguments {
+  std::string server;  // HOST[:PORT]: an IP literal or localhost; port 3478 by default
+  unsigned rto_ms = 500;
+  unsigned max_sends = 7;
+};
+int run_stun(const stun_arguments& arguments);
+
 // The URLs `polyport serve` starts when given none, with what they need (a TLS identity).
 struct demo_set {
   std::vector<std::string> urls;

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
 
   polyport::cli::serve_arguments serve;
   auto* serve_command = app.add_subcommand(
-      "serve", "Start listeners (built-in scheme: echo). With no URL, a demo set on loopback.");
+      "serve", "Start listeners (built-in schemes: echo, stun). With no URL, a demo set on loopback.");
   serve_command->add_option("--workers", serve.workers, "worker threads (default: one per core)");
   serve_command->add_option("--admin", serve.admin_path,
                             "a Unix socket path for statistics and control (see: polyport admin)");
@@ -31,6 +31,19 @@ int main(int argc, char** argv) {
   admin_command->add_option("path", admin.path, "the server's admin socket")->required();
   admin_command->add_option("command", admin.command, "the command and its arguments")->required();
 
+  polyport::cli::stun_arguments stun;
+  auto* stun_command =
+      app.add_subcommand("stun", "Ask a STUN server for this host's mapped UDP address; prints `mapped IP:PORT`.");
+  stun_command
+      ->add_option("--rto", stun.rto_ms, "first retransmission interval in ms, doubled each time (RFC 8489 RTO)")
+      ->default_val(500)
+      ->check(CLI::Range(1U, 60000U));
+  stun_command->add_option("--sends", stun.max_sends, "requests sent before giving up (RFC 8489 Rc)")
+      ->default_val(7)
+      ->check(CLI::Range(1U, 16U));
+  stun_command->add_option("server", stun.server, "HOST[:PORT]: an IP address or localhost; port 3478 by default")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& failure) {
@@ -39,6 +52,9 @@ int main(int argc, char** argv) {
   }
   if (serve_command->parsed()) {
     return polyport::cli::run_serve(serve);
+  }
+  if (stun_command->parsed()) {
+    return polyport::cli::run_stun(stun);
   }
   if (admin_command->parsed()) {
     return polyport::cli::run_admin(admin);

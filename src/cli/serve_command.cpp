@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "polyport/echo_protocol.hpp"
 #include "polyport/runtime.hpp"
+#include "polyport/stun_server.hpp"
 
 namespace polyport::cli {
 
@@ -37,6 +38,8 @@ int run_serve(const serve_arguments& arguments) {
 
   runtime server(runtime_options{.workers = arguments.workers});
   server.register_protocol("echo", std::make_shared<echo_protocol>());
+  // Listens once UDP listeners run the scheme's responder (issue 4); until then refused clearly.
+  server.register_protocol("stun", std::make_shared<stun::stun_protocol>());
 
   // Every URL is checked before anything listens: a typo must not leave half a server running.
   for (const auto& url : urls) {
