@@ -69,6 +69,8 @@ struct options {
   std::optional<framing> tcp_packet;
   std::optional<std::size_t> max_frame;  // bytes
   std::optional<bool> no_dns_cache, force_new, nodelay, keepalive;
+  // The longest a DNS answer is kept, whatever its TTL says (docs/dns.md); 0: not at all.
+  std::optional<std::chrono::milliseconds> dns_cache_ttl;
   std::optional<std::size_t> sndbuf, rcvbuf;
   std::optional<bool> udp_stun_reply, udp_no_connections, udp_to_tcp, udp_starts_tcp;
   std::optional<std::size_t> udp_max_size;

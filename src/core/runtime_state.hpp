@@ -15,6 +15,7 @@
 namespace polyport::detail {
 class stream_listener;
 class connection_pool;
+class resolver;
 }  // namespace polyport::detail
 
 namespace polyport {
@@ -38,6 +39,7 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
   std::shared_ptr<detail::stats_sink> totals;
   std::shared_ptr<detail::stats_sink> client_totals;
   std::unique_ptr<detail::connection_pool> pool;
+  std::unique_ptr<detail::resolver> dns;
   std::atomic<bool> stopped{false};
 
  private:

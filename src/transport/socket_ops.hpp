@@ -39,7 +39,7 @@ result<int> open_stream_socket(const endpoint& to);
 // nodelay (default on for TCP), keepalive, sndbuf, rcvbuf.
 void apply_stream_options(int fd, bool is_tcp, const options& opts);
 
-// Resolves a listener's host (an IP literal, any-address or a name) through the system resolver.
+// A listener's address: an IP literal or an any-address (names are resolved by the DNS engine first).
 result<ip_address> resolve_listen_address(const std::string& host, bool any_v6, bool any_v4);
 
 std::string describe_errno(int error_number);
