@@ -38,7 +38,7 @@ result<std::uint16_t> port_for(const resolve_request& request, transport t) {
   if (auto known = request.handler->default_port(t)) {
     return *known;
   }
-  return error{"no port, and the \"" + request.scheme + "\" protocol has no default port for " +
+  return error{"the \"" + request.scheme + "\" protocol has no default port for " +
                std::string(to_string(t))};
 }
 
@@ -143,7 +143,7 @@ class resolution : public std::enable_shared_from_this<resolution> {
   }
 
   // The URL's host itself: A and AAAA with the URL's port or the transport's default.
-  void resolve_host_addresses(const std::string& why_here = "") {
+  void resolve_host_addresses(const std::string& why_here = "no port, and ") {
     transport t = chosen_transport(request_);
     auto port = port_for(request_, t);
     if (!port) {
@@ -238,7 +238,7 @@ std::optional<result<std::vector<destination>>> resolve_literal(const resolve_re
   transport t = chosen_transport(request);
   auto port = port_for(request, t);
   if (!port) {
-    return result<std::vector<destination>>(port.error());
+    return result<std::vector<destination>>(error{"no port, and " + port.error().message});
   }
   return result<std::vector<destination>>(std::vector<destination>{{t, endpoint{*address, *port, {}}}});
 }
