@@ -134,6 +134,15 @@ TEST_F(dns_resolve, answers_stay_cached_after_the_server_stops_unless_no_dns_cac
   EXPECT_THAT(fresh[0], HasSubstr("cannot resolve \"a3.example.test\""));
 }
 
+TEST_F(dns_resolve, negative_answers_are_cached_too) {
+  register_sip();
+  const std::string nxdomain = "error: cannot resolve \"nope.example.test\": no such name (NXDOMAIN)";
+  EXPECT_THAT(resolve("sip://nope.example.test:1"), ElementsAre(nxdomain));
+  dns_.stop();
+  // dnsmasq's SOA gives the NXDOMAIN 60 s of life: the stopped server is not asked again.
+  EXPECT_THAT(resolve("sip://nope.example.test:1"), ElementsAre(nxdomain));
+}
+
 TEST(dns_timeout, a_silent_server_times_out_and_the_error_names_the_name) {
   int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(silent, 0);

@@ -18,7 +18,10 @@ dnsmasq_server::dnsmasq_server(const std::vector<std::string>& records) {
   {
     std::ofstream out(config);
     out << "port=" << port_ << "\nlisten-address=127.0.0.1\nbind-interfaces\nno-resolv\nno-hosts\n"
-        << "local=/example.test/\nuser=root\nlocal-ttl=60\nlog-facility=-\n"
+        << "user=root\nlocal-ttl=60\nlog-facility=-\n"
+        // Authoritative for example.test, so negative answers carry an SOA (RFC 2308).
+        << "auth-server=ns.example.test,127.0.0.1\nauth-zone=example.test\nauth-ttl=60\n"
+        << "auth-soa=1,admin.example.test,1200,180,1209600\n"
         << "pid-file=" << dir_.file("dnsmasq.pid") << "\n";
     for (const std::string& line : records) {
       out << line << "\n";

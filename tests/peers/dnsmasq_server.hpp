@@ -1,6 +1,7 @@
 #pragma once
-// dnsmasq as the DNS server of a test (PEERS.md): authoritative for example.test on 127.0.0.1
-// and a free port, serving the records the test gives, stopped with the test. It never forwards.
+// dnsmasq as the DNS server of a test (PEERS.md): authoritative for example.test (with an SOA,
+// so negative answers say how long they last) on 127.0.0.1 and a free port, serving the records
+// the test gives, stopped with the test. It never forwards.
 
 #include <gtest/gtest.h>
 
