@@ -1,8 +1,13 @@
 #include "dns/ares_driver.hpp"
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "dns/answer_parser.hpp"
@@ -47,6 +52,43 @@ std::string servers_text(const std::vector<endpoint>& servers) {
     text += (text.empty() ? "" : ",") + server.to_string();
   }
   return text;
+}
+
+// The addresses of `family` that `host` lists for `name`; nullopt when it does not list the name.
+std::optional<std::vector<ip_address>> hosts_file_addresses(ares_channel channel, const std::string& name, int family) {
+  hostent* found = nullptr;
+  if (ares_gethostbyname_file(channel, name.c_str(), family, &found) != ARES_SUCCESS || found == nullptr) {
+    return std::nullopt;
+  }
+  std::vector<ip_address> addresses;
+  for (char** entry = found->h_addr_list; *entry != nullptr; ++entry) {
+    ip_address address;
+    address.is_v6 = family == AF_INET6;
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(*entry), address.is_v6 ? 16 : 4, address.bytes.begin());
+    addresses.push_back(address);
+  }
+  ares_free_hostent(found);
+  return addresses;
+}
+
+// A and AAAA come from /etc/hosts first, as the system resolver does: a name listed there for
+// either family (localhost) is never sent to a DNS server.
+std::optional<dns_answer> from_hosts_file(ares_channel channel, const std::string& name, record_type type) {
+  if (type != record_type::a && type != record_type::aaaa) {
+    return std::nullopt;
+  }
+  auto v4 = hosts_file_addresses(channel, name, AF_INET);
+  auto v6 = hosts_file_addresses(channel, name, AF_INET6);
+  if (!v4 && !v6) {
+    return std::nullopt;
+  }
+  dns_answer answer;
+  auto& listed = type == record_type::a ? v4 : v6;
+  if (listed && !listed->empty()) {
+    answer.kind = dns_answer::outcome::records;
+    answer.addresses = std::move(*listed);
+  }
+  return answer;
 }
 
 }  // namespace
@@ -99,6 +141,10 @@ ares_driver::~ares_driver() {
 void ares_driver::query(const std::string& name, record_type type, answer_handler done) {
   if (stopping_) {
     done(error{describe_status(ARES_EDESTRUCTION)});
+    return;
+  }
+  if (auto listed = from_hosts_file(channel_, name, type)) {
+    done(std::move(*listed));
     return;
   }
   auto* pending = new pending_query{name, type, std::move(done)};

@@ -1,7 +1,8 @@
 #pragma once
 // c-ares on one worker's event loop: c-ares opens its UDP/TCP sockets and tells us, through its
 // socket-state callback, which to watch; Asio waits on them (no thread per query) and a timer
-// follows ares_timeout() for retries and timeouts. Answers are read by parse_answer.
+// follows ares_timeout() for retries and timeouts. Answers are read by parse_answer. Names listed
+// in /etc/hosts (localhost) are answered from it, as the system resolver would, without DNS.
 // Thread safety: create, query and destroy on the owning worker only.
 
 #include <ares.h>
