@@ -49,7 +49,10 @@ std::string describe_status(int status) {
 std::string servers_text(const std::vector<endpoint>& servers) {
   std::string text;
   for (const endpoint& server : servers) {
-    text += (text.empty() ? "" : ",") + server.to_string();
+    if (!text.empty()) {
+      text += ',';
+    }
+    text += server.to_string();
   }
   return text;
 }
