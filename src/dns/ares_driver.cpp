@@ -26,8 +26,8 @@ std::string describe_status(int status) {
   switch (status) {
     case ARES_ETIMEOUT:
       return "timed out";
-    case ARES_ECONNREFUSED:
-      return "the DNS server refused the connection";
+    case ARES_ECONNREFUSED:  // c-ares 1.18 reports a REFUSED answer this way too
+      return "refused by the DNS server";
     case ARES_ESERVFAIL:
       return "server failure (SERVFAIL)";
     case ARES_EREFUSED:
@@ -115,8 +115,8 @@ result<std::unique_ptr<ares_driver>> ares_driver::create(boost::asio::io_context
   ares_options chosen{};
   chosen.sock_state_cb = &ares_driver::on_socket_state;
   chosen.sock_state_cb_data = driver.get();
-  chosen.timeout = static_cast<int>(settings.timeout.count());
-  chosen.tries = static_cast<int>(settings.tries);
+  chosen.timeout = static_cast<int>(std::max<std::int64_t>(settings.timeout.count(), 1));
+  chosen.tries = static_cast<int>(std::max(settings.tries, 1u));
   int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
   if (int status = ares_init_options(&driver->channel_, &chosen, mask); status != ARES_SUCCESS) {
     return error{std::string("cannot start the DNS resolver: ") + ares_strerror(status)};

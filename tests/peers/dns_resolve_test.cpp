@@ -1,6 +1,7 @@
 // The DNS engine against a real dnsmasq: A and AAAA, NAPTR then SRV then addresses in RFC 3263
 // order, SRV per offered transport when there is no NAPTR, CNAMEs, negative answers and failures
-// named by name, the cache outliving the server, and a silent server timing out.
+// named by name, the cache outliving the server, and a silent server timing out. CNAME loops are
+// tested on crafted answers (answer_parser_test, the fuzz corpus): dnsmasq refuses to serve one.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -122,6 +123,9 @@ TEST_F(dns_resolve, failures_name_the_name_and_why) {
   EXPECT_THAT(resolve("sip://closed.example.test"),
               ElementsAre("error: cannot resolve \"closed.example.test\": the service is not offered here "
                           "(SRV target \".\")"));
+  // Outside its zone dnsmasq refuses (it never forwards).
+  EXPECT_THAT(resolve("sip://elsewhere.test:1"),
+              ElementsAre("error: cannot resolve \"elsewhere.test\": A query: refused by the DNS server"));
 }
 
 TEST_F(dns_resolve, answers_stay_cached_after_the_server_stops_unless_no_dns_cache) {
