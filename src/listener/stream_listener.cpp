@@ -84,6 +84,10 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
   started->context_->proxy_protocol = p.opts.proxy_protocol;
   started->context_->proxy_timeout = p.opts.proxy_protocol_timeout.value_or(std::chrono::milliseconds(5000));
   started->context_->rules = &started->rules_;
+  if (auto shared = byte_rate_limit_from(p.opts.listener_rate_limit, p.opts.listener_rate_limit_burst)) {
+    started->context_->shared_rate_limit = std::make_shared<shared_token_bucket>(
+        per_second(shared->bytes_per_second), shared->burst, std::chrono::steady_clock::now());
+  }
   std::weak_ptr<stream_listener> weak = started;
   started->context_->on_closed = [weak](stream_connection&) {
     if (auto self = weak.lock()) {
@@ -129,7 +133,10 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
         return free.error();
       }
     }
-    unsigned count = std::max(plan_.opts.acceptors.value_or(static_cast<unsigned>(owner.workers.size())), 1u);
+    // reuseport: a socket per worker by default, each keeping what it accepts; balanced: one
+    // socket by default, handing what it accepts to the least-loaded worker.
+    unsigned default_count = balanced() ? 1u : static_cast<unsigned>(owner.workers.size());
+    unsigned count = std::max(plan_.opts.acceptors.value_or(default_count), 1u);
     for (unsigned i = 0; i < count; ++i) {
       auto fd = open_tcp_listen_socket(at, true, backlog);
       if (!fd) {
@@ -185,8 +192,13 @@ bool stream_listener::may_accept() const {
   return true;
 }
 
+bool stream_listener::balanced() const {
+  return plan_.opts.acceptor_mode.value_or(acceptor_mode::reuseport) == acceptor_mode::balanced;
+}
+
 void stream_listener::accepted(worker& owner, int fd, const endpoint& remote) {
-  if (plan_.transport == transport::unix_stream) {
+  // The kernel cannot spread a unix socket's connections: those are always handed over.
+  if (plan_.transport == transport::unix_stream || balanced()) {
     if (auto state = runtime_.lock()) {
       worker& home = state->least_loaded_worker();
       if (&home != &owner) {
@@ -203,8 +215,7 @@ void stream_listener::reject(worker& home, int fd, close_reason why) {
   stats_shard::add(stats_->shard(home.index()).closed[index], 1);
   stats_shard::add(context_->total_stats->shard(home.index()).closed[index], 1);
   // Reset rather than a graceful close: the client learns at once that it was refused.
-  linger hard{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  reset_on_close(fd);
   ::close(fd);
 }
 

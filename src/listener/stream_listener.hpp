@@ -2,8 +2,10 @@
 // A listener for the stream transports (tcp, tls, unix).
 //
 // tcp/tls: one SO_REUSEPORT socket per acceptor (default: one per worker); the kernel spreads
-// new connections and each stays on the worker that accepted it. unix: one socket (the kernel
-// cannot spread those); accepted connections go to the least-loaded worker.
+// new connections and each stays on the worker that accepted it. acceptor_mode=balanced: one
+// socket (or `acceptors`), and each accepted connection goes to the least-loaded worker, which
+// evens out few, long-lived peers that the kernel's hash may pile on one worker. unix: one socket
+// (the kernel cannot spread those), handed over like balanced.
 // Accept path: acceptor (accept4, bounded per turn) → max_connections (reset, or pause the
 // acceptors) → socket options → stream_connection (transport handshake → protocol::on_open).
 // Thread safety: the public methods are safe from any thread.
@@ -63,6 +65,7 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   result<void> open_sockets(runtime::state& owner);
   void close_sockets(std::vector<std::shared_ptr<acceptor>> closing);
   bool may_accept() const;
+  bool balanced() const;
   void accepted(worker& owner, int fd, const endpoint& remote);
   void adopt(worker& home, int fd, const endpoint& remote);
   void reject(worker& home, int fd, close_reason why);
