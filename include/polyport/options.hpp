@@ -80,6 +80,8 @@ struct options {
   std::optional<framing> tcp_packet;
   std::optional<std::size_t> max_frame;  // bytes
   std::optional<bool> no_dns_cache, force_new, nodelay, keepalive;
+  // The longest a DNS answer is kept, whatever its TTL says (docs/dns.md); 0: not at all.
+  std::optional<std::chrono::milliseconds> dns_cache_ttl;
   // TCP keepalive probes: idle seconds before the first, seconds between them, how many unanswered
   // before the kernel drops the connection. Setting one turns keepalive on.
   std::optional<unsigned> keepalive_idle, keepalive_interval, keepalive_count;

@@ -1,7 +1,7 @@
 #pragma once
 // A protocol: the only code a user writes. Every callback has a default, so an empty protocol is
 // valid (it reads and drops bytes, and closes on idle). Register it under a URL scheme with
-// runtime::register_protocol. NkPACKET's callbacks map as: transports/default_port → the same;
+// runtime::register_protocol. NkPACKET's callbacks map as: transports/default_port/naptr → the same;
 // conn_init → on_open; conn_parse → on_data / on_message; conn_timeout → on_idle;
 // conn_stop → on_close; listen_init / listen_stop → on_listen / on_listen_stop.
 //
@@ -41,6 +41,10 @@ class protocol {
   virtual std::vector<polyport::transport> transports(std::string_view scheme) const;
   // The port for a URL that gives none; nullopt: such a URL is an error (listeners pick any port).
   virtual std::optional<std::uint16_t> default_port(polyport::transport transport) const;
+  // The transport a NAPTR record's service field names (RFC 3263 §4.1), or nullopt to skip the
+  // record. Default, the SIP convention with the scheme upper-cased (for "echo"): ECHO+D2U udp,
+  // ECHO+D2T tcp, ECHOS+D2T tls, ECHO+D2S sctp, ECHO+D2W ws, ECHOS+D2W wss; case-insensitive.
+  virtual std::optional<polyport::transport> naptr(std::string_view scheme, std::string_view service) const;
 
   // --- Listener life (called on the thread that starts or stops the listener) ---
 

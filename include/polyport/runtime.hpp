@@ -11,6 +11,7 @@
 // objects: safe; call from any thread. The blocking calls (listen, the future-returning ones
 // waited on, stop) must not be waited on from a worker thread.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <future>
@@ -20,6 +21,8 @@
 #include <vector>
 
 #include "polyport/connection.hpp"
+#include "polyport/destination.hpp"
+#include "polyport/endpoint.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/options.hpp"
 #include "polyport/protocol.hpp"
@@ -31,9 +34,15 @@ namespace polyport {
 struct runtime_options {
   unsigned workers = 0;             // 0: one per hardware thread
   std::size_t max_connections = 0;  // process-wide cap on inbound connections, all listeners; 0: none
+  // DNS (docs/dns.md): the servers to ask (empty: those of /etc/resolv.conf), how long to wait
+  // for each try, and how many tries per server.
+  std::vector<endpoint> dns_servers{};
+  std::chrono::milliseconds dns_timeout{5000};
+  unsigned dns_tries = 2;
 };
 
 using connect_handler = std::function<void(result<connection_ref>)>;
+using resolve_handler = std::function<void(result<std::vector<destination>>)>;
 
 class runtime {
  public:
@@ -67,6 +76,12 @@ class runtime {
   void send(std::string_view urls, std::span<const std::byte> message, const options& overrides, connect_handler done);
   std::future<result<connection_ref>> send(std::string_view urls, std::span<const std::byte> message,
                                            const options& overrides = {});
+
+  // The destinations `urls` lead to, in the order connect and send try them: an IP literal as
+  // is, a name through NAPTR, SRV and A/AAAA (docs/dns.md). Transports not built yet are listed
+  // too. `done` runs on a worker (at once for IP literals).
+  void resolve(std::string_view urls, const options& overrides, resolve_handler done);
+  std::future<result<std::vector<destination>>> resolve(std::string_view urls, const options& overrides = {});
 
   std::vector<std::shared_ptr<listener>> listeners() const;
   // Everything this runtime accepted and connected, including listeners stopped since.

@@ -2,8 +2,11 @@
 // The `polyport` verbs. Each returns the process exit code: 0 success, 1 a runtime failure
 // (refused, timed out, address in use), 2 bad input (URL, option, arguments).
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "polyport/endpoint.hpp"
 
 namespace polyport::cli {
 
@@ -11,8 +14,12 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
 
+// `--dns IP:PORT` ("127.0.0.1:5353", "[::1]:5353"); nullopt when malformed.
+std::optional<endpoint> parse_dns_server(const std::string& text);
+
 struct serve_arguments {
   unsigned workers = 0;
+  std::string dns;  // IP:PORT; empty: /etc/resolv.conf
   std::string admin_path;  // a Unix socket for `polyport admin`; empty: none
   std::vector<std::string> urls;
 };
@@ -20,10 +27,19 @@ int run_serve(const serve_arguments& arguments);
 
 struct send_arguments {
   unsigned timeout_ms = 5000;
+  std::string dns;
   std::string url;
   std::string data;
 };
 int run_send(const send_arguments& arguments);
+
+// Prints the destinations of a URL, one `<transport> <ip>:<port>` per line, in order.
+struct resolve_arguments {
+  unsigned timeout_ms = 5000;
+  std::string dns;
+  std::string url;
+};
+int run_resolve(const resolve_arguments& arguments);
 
 struct admin_arguments {
   unsigned timeout_ms = 5000;

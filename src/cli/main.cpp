@@ -14,14 +14,23 @@ int main(int argc, char** argv) {
   serve_command->add_option("--workers", serve.workers, "worker threads (default: one per core)");
   serve_command->add_option("--admin", serve.admin_path,
                             "a Unix socket path for statistics and control (see: polyport admin)");
+  serve_command->add_option("--dns", serve.dns, "DNS server IP:PORT for listener names (default: /etc/resolv.conf)");
   serve_command->add_option("urls", serve.urls, "listener URLs, e.g. \"echo://127.0.0.1:0;transport=tcp\"");
 
   polyport::cli::send_arguments send;
   auto* send_command = app.add_subcommand("send", "Connect, send DATA, print the first reply.");
   send_command->add_option("--timeout", send.timeout_ms, "milliseconds to wait for the connection and the reply")
       ->default_val(5000);
+  send_command->add_option("--dns", send.dns, "DNS server IP:PORT (default: /etc/resolv.conf)");
   send_command->add_option("url", send.url, "destination URL")->required();
   send_command->add_option("data", send.data, "bytes to send")->required();
+
+  polyport::cli::resolve_arguments resolve;
+  auto* resolve_command = app.add_subcommand(
+      "resolve", "Print where a URL leads (NAPTR, SRV, A/AAAA), one \"<transport> <ip>:<port>\" per line, in order.");
+  resolve_command->add_option("--timeout", resolve.timeout_ms, "milliseconds to wait for the answers")->default_val(5000);
+  resolve_command->add_option("--dns", resolve.dns, "DNS server IP:PORT (default: /etc/resolv.conf)");
+  resolve_command->add_option("url", resolve.url, "URL, e.g. \"echo://example.com\"")->required();
 
   polyport::cli::admin_arguments admin;
   auto* admin_command = app.add_subcommand(
@@ -55,6 +64,9 @@ int main(int argc, char** argv) {
   }
   if (stun_command->parsed()) {
     return polyport::cli::run_stun(stun);
+  }
+  if (resolve_command->parsed()) {
+    return polyport::cli::run_resolve(resolve);
   }
   if (admin_command->parsed()) {
     return polyport::cli::run_admin(admin);

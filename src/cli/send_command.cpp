@@ -49,7 +49,15 @@ int run_send(const send_arguments& arguments) {
   if (!parsed) {
     return fail(parsed.error().message, exit_usage);
   }
-  runtime client(runtime_options{.workers = 1});
+  runtime_options settings{.workers = 1};
+  if (!arguments.dns.empty()) {
+    auto server = parse_dns_server(arguments.dns);
+    if (!server) {
+      return fail("invalid --dns \"" + arguments.dns + "\": expected IP:PORT", exit_usage);
+    }
+    settings.dns_servers.push_back(*server);
+  }
+  runtime client(settings);
   auto capture = std::make_shared<first_reply>();
   for (const auto& u : *parsed) {
     client.register_protocol(u.scheme, capture);

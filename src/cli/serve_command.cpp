@@ -36,7 +36,16 @@ int run_serve(const serve_arguments& arguments) {
     std::fprintf(stderr, "%s", demo.notes.c_str());
   }
 
-  runtime server(runtime_options{.workers = arguments.workers});
+  runtime_options settings{.workers = arguments.workers};
+  if (!arguments.dns.empty()) {
+    auto server = parse_dns_server(arguments.dns);
+    if (!server) {
+      std::fprintf(stderr, "polyport: invalid --dns \"%s\": expected IP:PORT\n", arguments.dns.c_str());
+      return exit_usage;
+    }
+    settings.dns_servers.push_back(*server);
+  }
+  runtime server(settings);
   server.register_protocol("echo", std::make_shared<echo_protocol>());
   // Listens once UDP listeners run the scheme's responder (issue 4); until then refused clearly.
   server.register_protocol("stun", std::make_shared<stun::stun_protocol>());

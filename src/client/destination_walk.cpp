@@ -1,8 +1,7 @@
 #include "client/destination_walk.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include "core/runtime_state.hpp"
+#include "dns/resolver.hpp"
 
 namespace polyport::detail {
 
@@ -20,68 +19,50 @@ class destination_walk : public std::enable_shared_from_this<destination_walk> {
       return;
     }
     const route_plan& route = routes_[route_index_];
-    addresses_.clear();
-    address_index_ = 0;
+    destinations_.clear();
+    destination_index_ = 0;
     if (route.transport == transport::unix_stream) {
       endpoint at;
       at.path = route.unix_path;
-      addresses_.push_back(std::move(at));
-      next_address();
+      destinations_.push_back({transport::unix_stream, std::move(at)});
+      next_destination();
       return;
     }
-    if (auto literal = ip_address::parse(route.host)) {
-      addresses_.push_back(endpoint{*literal, *route.port, {}});
-      next_address();
-      return;
-    }
-    resolve(route);
+    owner_->dns->resolve(request_for(route, false),
+                         [self = shared_from_this()](result<std::vector<destination>> found) {
+                           if (!found) {
+                             self->record_failure(found.error().message);
+                             self->advance_route();
+                             return;
+                           }
+                           self->destinations_ = std::move(*found);
+                           self->next_destination();
+                         });
   }
 
  private:
-  void resolve(const route_plan& route) {
-    worker& home = owner_->least_loaded_worker();
-    auto resolver = std::make_shared<boost::asio::ip::tcp::resolver>(home.io());
-    home.post([self = shared_from_this(), resolver, host = route.host, port = *route.port] {
-      resolver->async_resolve(host, std::to_string(port),
-                              [self, resolver, host](const boost::system::error_code& failure,
-                                                     const boost::asio::ip::tcp::resolver::results_type& found) {
-                                if (failure) {
-                                  self->record_failure("cannot resolve \"" + host + "\": " + failure.message());
-                                  self->advance_route();
-                                  return;
-                                }
-                                for (const auto& entry : found) {
-                                  const auto& address = entry.endpoint().address();
-                                  endpoint at;
-                                  at.port = entry.endpoint().port();
-                                  if (address.is_v6()) {
-                                    at.address.is_v6 = true;
-                                    auto bytes = address.to_v6().to_bytes();
-                                    std::copy(bytes.begin(), bytes.end(), at.address.bytes.begin());
-                                  } else {
-                                    auto bytes = address.to_v4().to_bytes();
-                                    std::copy(bytes.begin(), bytes.end(), at.address.bytes.begin());
-                                  }
-                                  self->addresses_.push_back(at);
-                                }
-                                self->next_address();
-                              });
-    });
-  }
-
-  void next_address() {
-    if (address_index_ == addresses_.size()) {
+  void next_destination() {
+    if (destination_index_ == destinations_.size()) {
       advance_route();
       return;
     }
-    const endpoint& destination = addresses_[address_index_++];
-    attempt_(routes_[route_index_], destination, [self = shared_from_this()](result<connection_ref> outcome) {
+    const destination& next = destinations_[destination_index_++];
+    attempt_route_ = routes_[route_index_];
+    attempt_route_.transport = next.transport;
+    attempt_route_.opts.transport = next.transport;
+    // DNS may lead to a transport the runtime does not build yet: that destination fails.
+    if (auto supported = check_supported(attempt_route_.opts); !supported) {
+      record_failure("connect to " + next.to_string() + ": " + supported.error().message);
+      next_destination();
+      return;
+    }
+    attempt_(attempt_route_, next.address, [self = shared_from_this()](result<connection_ref> outcome) {
       if (outcome) {
         self->done_(std::move(outcome));
         return;
       }
       self->record_failure(outcome.error().message);
-      self->next_address();
+      self->next_destination();
     });
   }
 
@@ -108,8 +89,9 @@ class destination_walk : public std::enable_shared_from_this<destination_walk> {
   destination_attempt attempt_;
   connect_handler done_;
   std::size_t route_index_ = 0;
-  std::vector<endpoint> addresses_;
-  std::size_t address_index_ = 0;
+  std::vector<destination> destinations_;
+  std::size_t destination_index_ = 0;
+  route_plan attempt_route_;  // the current route with the current destination's transport
   std::size_t failures_ = 0;
   std::string last_error_;
 };

@@ -1,6 +1,7 @@
 #pragma once
-// Walks the destinations of a URL list in order — each route, and for a host name each address
-// it resolves to — until one attempt succeeds. When all fail, the error names the last failure.
+// Walks the destinations of a URL list in order — each route, resolved through the DNS engine
+// into its ordered destinations (docs/dns.md) — until one attempt succeeds. When all fail, the
+// error names the last failure.
 
 #include <functional>
 #include <memory>
@@ -14,7 +15,7 @@
 namespace polyport::detail {
 
 using attempt_done = std::function<void(result<connection_ref>)>;
-// Tries one destination and reports through `next`.
+// Tries one destination and reports through `next`. `route` carries the destination's transport.
 using destination_attempt = std::function<void(const route_plan& route, const endpoint& destination, attempt_done next)>;
 
 void walk_destinations(std::shared_ptr<runtime::state> owner, std::vector<route_plan> routes,

@@ -1,5 +1,7 @@
 #include "polyport/endpoint.hpp"
 
+#include "polyport/destination.hpp"
+
 #include <arpa/inet.h>
 
 #include <string>
@@ -31,6 +33,14 @@ std::string endpoint::to_string() const {
   }
   std::string ip = address.to_string();
   return (address.is_v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
+}  // namespace polyport
+
+namespace polyport {
+
+std::string destination::to_string() const {
+  return std::string(polyport::to_string(transport)) + " " + address.to_string();
 }
 
 }  // namespace polyport

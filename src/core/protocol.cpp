@@ -1,6 +1,9 @@
 #include "polyport/protocol.hpp"
 
+#include <string>
+
 #include "polyport/framer.hpp"
+#include "url/url_text.hpp"
 
 namespace polyport {
 
@@ -9,6 +12,25 @@ std::vector<polyport::transport> protocol::transports(std::string_view) const {
 }
 
 std::optional<std::uint16_t> protocol::default_port(polyport::transport) const {
+  return std::nullopt;
+}
+
+std::optional<polyport::transport> protocol::naptr(std::string_view scheme, std::string_view service) const {
+  struct convention {
+    std::string_view suffix;  // after the scheme
+    polyport::transport transport;
+  };
+  static constexpr convention conventions[] = {
+      {"+d2u", transport::udp}, {"+d2t", transport::tcp}, {"s+d2t", transport::tls},
+      {"+d2s", transport::sctp}, {"+d2w", transport::ws}, {"s+d2w", transport::wss},
+  };
+  std::string wanted = detail::to_lower(service);
+  std::string base = detail::to_lower(scheme);
+  for (const convention& c : conventions) {
+    if (wanted == base + std::string(c.suffix)) {
+      return c.transport;
+    }
+  }
   return std::nullopt;
 }
 

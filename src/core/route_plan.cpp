@@ -28,15 +28,18 @@ result<route_plan> plan_one(const protocol_registry& registry, const url& u, con
   if (offered.empty()) {
     return route_error(u, "the \"" + plan.scheme + "\" protocol offers no transport");
   }
+  plan.transport_given = plan.opts.transport.has_value();
   plan.transport = plan.opts.transport.value_or(offered.front());
   if (std::find(offered.begin(), offered.end(), plan.transport) == offered.end()) {
     return route_error(u, "transport \"" + std::string(to_string(plan.transport)) + "\" is not offered by the \"" +
                               plan.scheme + "\" protocol");
   }
-  plan.opts.transport = plan.transport;
+  // A transport only offered by default is checked per resolved destination instead: DNS may
+  // lead elsewhere (docs/dns.md).
   if (auto supported = check_supported(plan.opts); !supported) {
     return route_error(u, supported.error().message);
   }
+  plan.opts.transport = plan.transport;
   plan.kind = u.kind;
   if (plan.transport == transport::unix_stream) {
     if (u.kind != host_kind::none || u.path.empty() || u.path.front() != '/') {
@@ -51,6 +54,7 @@ result<route_plan> plan_one(const protocol_registry& registry, const url& u, con
   }
   plan.host = u.host;
   plan.port = u.port;
+  plan.port_given = u.port.has_value();
   return plan;
 }
 
@@ -82,7 +86,7 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
       return route_error(u, "proxy_source (or a proxy_send_header) needs proxy_send=v1 or v2");
     }
     fill_default_port(*plan, true);
-    if (plan->transport != transport::unix_stream && !plan->port) {
+    if (plan->transport != transport::unix_stream && plan->kind != host_kind::name && !plan->port) {
       return route_error(u, "no port, and the \"" + plan->scheme + "\" protocol has no default port for " +
                                 std::string(to_string(plan->transport)));
     }
@@ -114,6 +118,9 @@ result<route_plan> plan_listener(const protocol_registry& registry, std::string_
   auto plan = plan_one(registry, *parsed, overrides);
   if (!plan) {
     return plan.error();
+  }
+  if (auto supported = check_supported(plan->opts); !supported) {
+    return route_error(*parsed, supported.error().message);
   }
   if (plan->opts.proxy_send || plan->opts.proxy_send_header) {
     return route_error(*parsed, "proxy_send and proxy_source are for outbound connections; a listener reads "

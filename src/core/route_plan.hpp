@@ -36,6 +36,8 @@ struct route_plan {
   std::string host;        // as in the URL: a name or an IP literal ("" for unix)
   host_kind kind = host_kind::none;
   std::optional<std::uint16_t> port;  // the URL's, else the protocol's default
+  bool port_given = false;            // the URL (not a default) chose the port
+  bool transport_given = false;       // the URL or the caller chose the transport
   std::string unix_path;
 
   std::chrono::milliseconds idle_timeout() const {
@@ -45,7 +47,8 @@ struct route_plan {
   std::chrono::milliseconds send_timeout() const { return opts.send_timeout.value_or(default_send_timeout); }
 };
 
-// Every route of a comma-separated list, in order.
+// Every route of a comma-separated list, in order. A host name may lack a port: DNS (SRV) or
+// the protocol's default gives it when the route is resolved.
 result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, std::string_view urls,
                                             const options& overrides);
 

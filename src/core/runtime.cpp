@@ -6,6 +6,7 @@
 #include "core/route_plan.hpp"
 #include "core/runtime_state.hpp"
 #include "core/stream_connection.hpp"
+#include "dns/resolver.hpp"
 #include "listener/stream_listener.hpp"
 #include "listener/udp_listener.hpp"
 
@@ -19,6 +20,26 @@ std::future<result<connection_ref>> as_future(Start start) {
   auto future = promise->get_future();
   start([promise](result<connection_ref> outcome) { promise->set_value(std::move(outcome)); });
   return future;
+}
+
+// Listening on a name resolves it to addresses only, no NAPTR or SRV (NkPACKET's
+// resolve_type=listen), and binds the first. Blocks: never called on a worker.
+result<void> resolve_listen_host(runtime::state& owner, detail::route_plan& plan) {
+  if (plan.transport == transport::unix_stream || plan.kind != host_kind::name) {
+    return {};
+  }
+  std::promise<result<std::vector<destination>>> promise;
+  auto found = promise.get_future();
+  owner.dns->resolve(detail::request_for(plan, true),
+                     [&promise](result<std::vector<destination>> outcome) { promise.set_value(std::move(outcome)); });
+  auto addresses = found.get();
+  if (!addresses) {
+    return error{"cannot listen on \"" + plan.url_text + "\": " + addresses.error().message};
+  }
+  const ip_address& first = addresses->front().address.address;
+  plan.host = first.to_string();
+  plan.kind = first.is_v6 ? host_kind::ipv6 : host_kind::ipv4;
+  return {};
 }
 
 }  // namespace
@@ -46,6 +67,9 @@ result<void> runtime::check_listen(std::string_view url, const options& override
   if (!plan) {
     return plan.error();
   }
+  if (auto resolved = resolve_listen_host(*state_, *plan); !resolved) {
+    return resolved.error();
+  }
   if (plan->transport == transport::udp) {
     return detail::udp_listener::check(*plan);
   }
@@ -60,6 +84,9 @@ result<std::shared_ptr<listener>> runtime::listen(std::string_view url, const op
   auto plan = detail::plan_listener(state_->registry, url, overrides);
   if (!plan) {
     return plan.error();
+  }
+  if (auto resolved = resolve_listen_host(*state_, *plan); !resolved) {
+    return resolved.error();
   }
   std::shared_ptr<detail::owned_listener> started;
   if (plan->transport == transport::udp) {
@@ -173,6 +200,55 @@ std::future<result<connection_ref>> runtime::send(std::string_view urls, std::sp
   return as_future([&](connect_handler done) { send(urls, message, overrides, std::move(done)); });
 }
 
+void runtime::resolve(std::string_view urls, const options& overrides, resolve_handler done) {
+  auto routes = detail::plan_routes(state_->registry, urls, overrides);
+  if (!routes) {
+    done(routes.error());
+    return;
+  }
+  // Each route in turn, its destinations appended: the order connect and send try them.
+  struct gathering : std::enable_shared_from_this<gathering> {
+    std::shared_ptr<state> owner;
+    std::vector<detail::route_plan> routes;
+    std::size_t next = 0;
+    std::vector<destination> found;
+    resolve_handler done;
+    void step() {
+      while (next < routes.size() && routes[next].transport == transport::unix_stream) {
+        endpoint at;
+        at.path = routes[next++].unix_path;
+        found.push_back({transport::unix_stream, at});
+      }
+      if (next == routes.size()) {
+        done(std::move(found));
+        return;
+      }
+      owner->dns->resolve(detail::request_for(routes[next++], false),
+                          [self = shared_from_this()](result<std::vector<destination>> outcome) {
+                            if (!outcome) {
+                              self->done(outcome.error());
+                              return;
+                            }
+                            self->found.insert(self->found.end(), outcome->begin(), outcome->end());
+                            self->step();
+                          });
+    }
+  };
+  auto walk = std::make_shared<gathering>();
+  walk->owner = state_;
+  walk->routes = std::move(*routes);
+  walk->done = std::move(done);
+  walk->step();
+}
+
+std::future<result<std::vector<destination>>> runtime::resolve(std::string_view urls, const options& overrides) {
+  auto promise = std::make_shared<std::promise<result<std::vector<destination>>>>();
+  auto future = promise->get_future();
+  resolve(urls, overrides,
+          [promise](result<std::vector<destination>> outcome) { promise->set_value(std::move(outcome)); });
+  return future;
+}
+
 std::vector<std::shared_ptr<listener>> runtime::listeners() const {
   auto list = state_->listener_list();
   return {list.begin(), list.end()};
@@ -200,6 +276,7 @@ void runtime::stop() {
   state_->on_every_worker([](detail::worker& w) {
     w.for_each_connection([](detail::registered_connection& conn) { conn.terminate(close_reason::runtime_stopped); });
   });
+  state_->on_every_worker([this](detail::worker& w) { state_->dns->stop_on(w); });
   // Closed connections free themselves through their worker's queue: let that run first, so
   // nothing is destroyed on another thread.
   state_->on_every_worker([](detail::worker&) {});

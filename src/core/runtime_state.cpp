@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "client/connection_pool.hpp"
+#include "dns/resolver.hpp"
 #include "listener/owned_listener.hpp"
 
 namespace polyport {
@@ -18,6 +19,8 @@ runtime::state::state(runtime_options chosen) : settings(chosen) {
   totals = std::make_shared<detail::stats_sink>(count);
   client_totals = std::make_shared<detail::stats_sink>(count);
   pool = std::make_unique<detail::connection_pool>();
+  dns = std::make_unique<detail::resolver>(
+      workers, detail::dns_settings{settings.dns_servers, settings.dns_timeout, settings.dns_tries});
   for (auto& w : workers) {
     w->start();
   }

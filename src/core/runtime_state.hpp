@@ -16,6 +16,7 @@
 namespace polyport::detail {
 class owned_listener;
 class connection_pool;
+class resolver;
 
 // Sets listener::id(), which only the runtime assigns.
 struct listener_ids {
@@ -44,6 +45,7 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
   std::shared_ptr<detail::stats_sink> totals;
   std::shared_ptr<detail::stats_sink> client_totals;
   std::unique_ptr<detail::connection_pool> pool;
+  std::unique_ptr<detail::resolver> dns;
   std::atomic<bool> stopped{false};
   std::atomic<std::size_t> next_scan_start{0};  // least_loaded_worker's tie-breaking
 

@@ -232,16 +232,7 @@ result<ip_address> resolve_listen_address(const std::string& host, bool any_v6, 
   if (auto literal = ip_address::parse(host)) {
     return *literal;
   }
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  int status = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
-  if (status != 0 || found == nullptr) {
-    return error{"cannot resolve \"" + host + "\": " + ::gai_strerror(status)};
-  }
-  endpoint first = to_endpoint(*reinterpret_cast<const sockaddr_storage*>(found->ai_addr), found->ai_addrlen);
-  ::freeaddrinfo(found);
-  return first.address;
+  return error{"\"" + host + "\" is not an IP address (names are resolved before this)"};
 }
 
 }  // namespace polyport::detail

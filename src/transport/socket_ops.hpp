@@ -43,7 +43,7 @@ void apply_stream_options(int fd, bool is_tcp, const options& opts);
 // Makes close(2) send a TCP reset at once (SO_LINGER 0), dropping what the kernel still holds.
 void reset_on_close(int fd);
 
-// Resolves a listener's host (an IP literal, any-address or a name) through the system resolver.
+// A listener's address: an IP literal or an any-address (names are resolved by the DNS engine first).
 result<ip_address> resolve_listen_address(const std::string& host, bool any_v6, bool any_v4);
 
 std::string describe_errno(int error_number);

@@ -197,6 +197,7 @@ constexpr std::array table{
     parsed<&options::tcp_packet, parse_framing>("tcp_packet", now),
     number<&options::max_frame, 1, gibibyte>("max_frame", now),
     boolean<&options::no_dns_cache>("no_dns_cache", now),
+    milliseconds<&options::dns_cache_ttl, 0>("dns_cache_ttl", now),
     boolean<&options::force_new>("force_new", now),
     boolean<&options::nodelay>("nodelay", now),
     boolean<&options::keepalive>("keepalive", now),

@@ -113,6 +113,7 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.tcp_packet, from_code.tcp_packet);
   merge_field(merged.max_frame, from_code.max_frame);
   merge_field(merged.no_dns_cache, from_code.no_dns_cache);
+  merge_field(merged.dns_cache_ttl, from_code.dns_cache_ttl);
   merge_field(merged.force_new, from_code.force_new);
   merge_field(merged.nodelay, from_code.nodelay);
   merge_field(merged.keepalive, from_code.keepalive);
