@@ -37,7 +37,7 @@ class protocol {
   // --- Resolving a URL (called on the caller's thread) ---
 
   // The transports this protocol runs on; the first is used when a URL names none.
-  // Default: tcp, tls, unix.
+  // Default: tcp, tls, unix, ws, wss.
   virtual std::vector<polyport::transport> transports(std::string_view scheme) const;
   // The port for a URL that gives none; nullopt: such a URL is an error (listeners pick any port).
   virtual std::optional<std::uint16_t> default_port(polyport::transport transport) const;

@@ -10,6 +10,7 @@
 
 #include "core/route_plan.hpp"
 #include "core/stats_sink.hpp"
+#include "core/ws_session.hpp"
 #include "polyport/access_rules.hpp"
 #include "polyport/connection.hpp"
 #include "polyport/framer.hpp"
@@ -40,6 +41,8 @@ struct connection_context {
   std::optional<proxy_protocol_mode> proxy_protocol;
   std::chrono::milliseconds proxy_timeout{5000};
   const access_rules* rules = nullptr;
+  // ws and wss: the WebSocket handshake's settings (null for other transports).
+  std::shared_ptr<const ws_settings> ws;
   // Runs on the worker when a connection of this context has closed (owner bookkeeping).
   std::function<void(stream_connection&)> on_closed;
 };

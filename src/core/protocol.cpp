@@ -5,7 +5,7 @@
 namespace polyport {
 
 std::vector<polyport::transport> protocol::transports(std::string_view) const {
-  return {transport::tcp, transport::tls, transport::unix_stream};
+  return {transport::tcp, transport::tls, transport::unix_stream, transport::ws, transport::wss};
 }
 
 std::optional<std::uint16_t> protocol::default_port(polyport::transport) const {

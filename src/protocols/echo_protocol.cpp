@@ -3,6 +3,10 @@
 namespace polyport {
 
 void echo_protocol::on_message(connection& conn, std::span<const std::byte> message) {
+  if (conn.message_is_text()) {
+    conn.send_text(std::string_view(reinterpret_cast<const char*>(message.data()), message.size()));
+    return;
+  }
   conn.send(message);
 }
 
