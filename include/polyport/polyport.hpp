@@ -5,6 +5,8 @@
 #include "polyport/echo_protocol.hpp"
 #include "polyport/endpoint.hpp"
 #include "polyport/framer.hpp"
+#include "polyport/http.hpp"
+#include "polyport/http_hello_protocol.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/options.hpp"
 #include "polyport/protocol.hpp"

@@ -7,6 +7,7 @@
 #include "cli/admin_protocol.hpp"
 #include "cli/commands.hpp"
 #include "polyport/echo_protocol.hpp"
+#include "polyport/http_hello_protocol.hpp"
 #include "polyport/runtime.hpp"
 
 namespace polyport::cli {
@@ -37,6 +38,7 @@ int run_serve(const serve_arguments& arguments) {
 
   runtime server(runtime_options{.workers = arguments.workers});
   server.register_protocol("echo", std::make_shared<echo_protocol>());
+  server.register_protocol("http", std::make_shared<http_hello_protocol>());
 
   // Every URL is checked before anything listens: a typo must not leave half a server running.
   for (const auto& url : urls) {

@@ -79,6 +79,10 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
       return plan.error();
     }
     fill_default_port(*plan, true);
+    if (plan->transport == transport::http || plan->transport == transport::https) {
+      return route_error(u, "the HTTP client (transport " + std::string(to_string(plan->transport)) +
+                                ") is not supported yet");
+    }
     if (plan->transport != transport::unix_stream && !plan->port) {
       return route_error(u, "no port, and the \"" + plan->scheme + "\" protocol has no default port for " +
                                 std::string(to_string(plan->transport)));

@@ -38,6 +38,9 @@ stream_connection::stream_connection(worker& owner, std::shared_ptr<const connec
   if (context_->ws) {
     ws_ = std::make_unique<ws_session>();
   }
+  if (!context_->outbound && (context_->transport == transport::http || context_->transport == transport::https)) {
+    http_ = std::make_unique<http_session>(default_http_max_header, context_->max_frame);
+  }
 }
 
 stream_connection::~stream_connection() {
@@ -208,6 +211,10 @@ void stream_connection::on_readable() {
 void stream_connection::deliver(std::span<std::byte> bytes) {
   if (ws_) {
     ws_deliver(bytes);
+    return;
+  }
+  if (http_) {
+    http_deliver(bytes);
     return;
   }
   bool had_leftovers = !cumulation_.empty();

@@ -1,7 +1,8 @@
 #pragma once
 // The connection of every stream transport (tcp, tls, unix, ws, wss): handshake, the read path
 // into the worker's buffer and the cumulation buffer, the outbound queue with watermarks, idle
-// timeout and the single close. ws and wss add a message layer (ws_session.hpp).
+// timeout and the single close. ws and wss add a message layer (ws_session.hpp), http and https
+// a request layer (http_session.hpp).
 //
 //   readiness event ─▶ read into worker buffer ─▶ (append to cumulation if leftovers) ─▶ on_data
 //                                                  (ws, wss: ─▶ frames ─▶ on_message)
@@ -20,6 +21,7 @@
 #include "core/idle_tracker.hpp"
 #include "core/outbound_buffer.hpp"
 #include "core/readiness_reactor.hpp"
+#include "core/http_session.hpp"
 #include "core/worker.hpp"
 #include "core/ws_session.hpp"
 #include "polyport/connection.hpp"
@@ -115,6 +117,10 @@ class stream_connection final : public connection,
   template <class Callback>
   bool guarded(Callback&& callback);
 
+  // http and https (stream_connection_http.cpp).
+  void http_deliver(std::span<std::byte> bytes);
+  void http_write(const std::string& bytes);
+
   // ws and wss (stream_connection_ws.cpp).
   void ws_handshake_step();
   bool ws_read_handshake(std::span<const std::byte> received);
@@ -138,7 +144,8 @@ class stream_connection final : public connection,
   std::shared_ptr<std::atomic<bool>> open_flag_;  // made on the first ref()
   std::shared_ptr<stream_connection> self_;       // keeps it alive until it closes
   std::unique_ptr<rare_state> rare_;
-  std::unique_ptr<ws_session> ws_;  // ws and wss only
+  std::unique_ptr<ws_session> ws_;      // ws and wss only
+  std::unique_ptr<http_session> http_;  // http and https listeners only
   phase phase_ = phase::created;
   bool registered_ = false;         // with the worker's readiness reactor
   bool read_waiting_ = false;

@@ -53,7 +53,7 @@ void stream_listener::set_max_conn_rate(connection_rate rate, std::uint32_t burs
 stream_listener::~stream_listener() = default;
 
 result<void> stream_listener::check(const route_plan& plan) {
-  if (plan.transport == transport::tls || plan.transport == transport::wss) {
+  if (plan.transport == transport::tls || plan.transport == transport::wss || plan.transport == transport::https) {
     if (auto context = make_tls_context(tls_role::server, plan.opts.tls); !context) {
       return context.error();
     }
@@ -72,7 +72,7 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
                                                                 route_plan plan, std::shared_ptr<void> user_data) {
   auto started = std::make_shared<stream_listener>(runtime_state, std::move(plan), std::move(user_data));
   const route_plan& p = started->plan_;
-  if (p.transport == transport::tls || p.transport == transport::wss) {
+  if (p.transport == transport::tls || p.transport == transport::wss || p.transport == transport::https) {
     auto context = make_tls_context(tls_role::server, p.opts.tls);
     if (!context) {
       return context.error();
