@@ -28,7 +28,13 @@ void http_session::reset() {
   parser_->parser->header_limit(static_cast<std::uint32_t>(max_header_));
   parser_->parser->body_limit(max_body_);
   parser_->continue_sent = false;
-  request_ = {};
+  // Cleared, not freed: the next request of a kept-alive connection reuses the capacity.
+  request_.method.clear();
+  request_.target.clear();
+  request_.path.clear();
+  request_.query.clear();
+  request_.headers.clear();
+  request_.body.clear();
 }
 
 namespace {
@@ -68,15 +74,17 @@ http_session::step http_session::feed(std::span<const std::byte> bytes) {
     }
   }
   auto& message = parser.get();
-  request_.method = std::string(message.method_string());
-  request_.target = std::string(message.target());
-  auto question = request_.target.find('?');
-  request_.path = request_.target.substr(0, question);
-  request_.query = question == std::string::npos ? std::string() : request_.target.substr(question + 1);
+  request_.method.assign(message.method_string());
+  std::string_view target = message.target();
+  request_.target.assign(target);
+  auto question = target.find('?');
+  request_.path.assign(target.substr(0, question));
+  if (question != std::string_view::npos) {
+    request_.query.assign(target.substr(question + 1));
+  }
   request_.version = static_cast<int>(message.version());
-  request_.headers.clear();
   for (const auto& field : message) {
-    request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    request_.headers.emplace_back(field.name_string(), field.value());
   }
   request_.body = std::move(message.body());
   keep_alive_ = message.keep_alive();
@@ -86,10 +94,13 @@ http_session::step http_session::feed(std::span<const std::byte> bytes) {
 std::string serialize_http_response(const http_response& response, std::string_view method, bool keep_alive) {
   bool no_body = method == "HEAD" || response.status == 204 || response.status == 304 ||
                  (response.status >= 100 && response.status < 200);
-  std::string reason(http::obsolete_reason(static_cast<http::status>(response.status)));
   std::string out;
   out.reserve(128 + response.body.size());
-  out += "HTTP/1.1 " + std::to_string(response.status) + " " + reason + "\r\n";
+  out += "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out += http::obsolete_reason(static_cast<http::status>(response.status));
+  out += "\r\n";
   bool has_server = false;
   for (const auto& [name, value] : response.headers) {
     if (boost::beast::iequals(name, "content-length") || boost::beast::iequals(name, "connection") ||
@@ -106,7 +117,9 @@ std::string serialize_http_response(const http_response& response, std::string_v
     out += "Server: polyport\r\n";
   }
   if (response.status >= 200 && response.status != 204 && response.status != 304) {
-    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    out += "Content-Length: ";
+    out += std::to_string(response.body.size());
+    out += "\r\n";
   }
   if (!keep_alive) {
     out += "Connection: close\r\n";

@@ -86,7 +86,7 @@ TEST_F(node_ws, polyport_send_reaches_a_node_echo_server_over_ws_and_wss) {
   child_process plain({"node", node_dir + "ws_peer_server.js"}, true);
   auto plain_line = plain.wait_for_line("listening", 15s);
   ASSERT_TRUE(plain_line);
-  std::string plain_port = plain_line->substr(10);
+  std::string plain_port = plain_line->substr(plain_line->rfind(':') + 1);
   auto reply = run_command({POLYPORT_BINARY, "send", "echo://127.0.0.1:" + plain_port + "/any;transport=ws", "hello node"});
   EXPECT_EQ(reply.exit_code, 0) << reply.output;
   EXPECT_EQ(reply.output, "hello node");
@@ -94,7 +94,7 @@ TEST_F(node_ws, polyport_send_reaches_a_node_echo_server_over_ws_and_wss) {
   child_process secure({"node", node_dir + "ws_peer_server.js", identity_.certfile, identity_.keyfile}, true);
   auto secure_line = secure.wait_for_line("listening", 15s);
   ASSERT_TRUE(secure_line);
-  std::string secure_port = secure_line->substr(10);
+  std::string secure_port = secure_line->substr(secure_line->rfind(':') + 1);
   reply = run_command({POLYPORT_BINARY, "send",
                        "echo://localhost:" + secure_port + ";transport=wss;tls_cacertfile=" + identity_.certfile,
                        "hello secure node"});
@@ -109,7 +109,7 @@ TEST_F(node_ws, polyport_client_asks_node_for_a_subprotocol) {
   auto line = server.wait_for_line("listening", 15s);
   ASSERT_TRUE(line);
   auto reply = run_command(
-      {POLYPORT_BINARY, "send", "echo://127.0.0.1:" + line->substr(10) + "/x;transport=ws;ws_proto=chat", "with proto"});
+      {POLYPORT_BINARY, "send", "echo://127.0.0.1:" + line->substr(line->rfind(':') + 1) + "/x;transport=ws;ws_proto=chat", "with proto"});
   EXPECT_EQ(reply.exit_code, 0) << reply.output;
   EXPECT_EQ(reply.output, "with proto");
 }

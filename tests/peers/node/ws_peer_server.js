@@ -1,5 +1,5 @@
 // A Node `ws` echo server for the peer tests and the benchmark: listens on 127.0.0.1, port 0
-// (the real port is printed as "listening <port>"), wss when a certificate and key are given
+// (printed as "listening node ws 127.0.0.1:<port>", the line polyport serve prints), wss when a certificate and key are given
 // (argv[2], argv[3]). Echoes every message as it came (text as text); accepts the first offered
 // subprotocol; prints "close <code> <reason>" when a client closes.
 const fs = require('fs');
@@ -19,4 +19,4 @@ wss.on('connection', (ws, request) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('close', (code, reason) => process.stdout.write('close ' + code + ' ' + reason.toString() + '\n'));
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write('listening ' + server.address().port + '\n'));
+server.listen(0, '127.0.0.1', () => process.stdout.write('listening node ' + (certFile ? 'wss' : 'ws') + ' 127.0.0.1:' + server.address().port + '\n'));
