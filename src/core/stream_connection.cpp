@@ -275,7 +275,8 @@ bool stream_connection::send(std::span<const std::byte> message) {
 }
 
 bool stream_connection::write_or_queue(std::span<const std::span<const std::byte>> parts) {
-  if (outbound_.empty() && phase_ == phase::open && !write_waiting_ && !write_wants_read_) {
+  bool batching = ws_ && ws_->batching;
+  if (outbound_.empty() && phase_ == phase::open && !write_waiting_ && !write_wants_read_ && !batching) {
     return write_now(parts);
   }
   for (const auto& part : parts) {

@@ -123,9 +123,17 @@ void stream_connection::ws_deliver(std::span<std::byte> bytes) {
     cumulation_.insert(cumulation_.end(), bytes.begin(), bytes.end());
   }
   std::span<std::byte> input = had_leftovers ? std::span<std::byte>(cumulation_) : bytes;
+  // Replies to the frames of one read (echoes, pongs) leave in one write, not one each.
+  ws_->batching = true;
   std::size_t consumed = ws_consume(input);
+  ws_->batching = false;
   if (phase_ == phase::open) {
     keep_unconsumed(input, consumed, had_leftovers);
+  }
+  // Also when closing: a close frame queued in the batch has not been tried on the socket yet,
+  // so no writable edge would come for it.
+  if ((phase_ == phase::open || phase_ == phase::closing) && !outbound_.empty()) {
+    flush();
   }
 }
 

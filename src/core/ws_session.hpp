@@ -34,6 +34,7 @@ struct ws_session {
   bool fragmented = false;    // a message of several frames is under way
   bool fragment_text = false;
   bool message_text = false;  // while on_message runs
+  bool batching = false;      // while one read's frames are handled: replies go out in one write
   std::string client_key;     // clients, until the 101
   std::string subprotocol;
   std::vector<std::byte> fragments;

@@ -19,4 +19,5 @@ wss.on('connection', (ws, request) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('close', (code, reason) => process.stdout.write('close ' + code + ' ' + reason.toString() + '\n'));
 });
+process.on('SIGTERM', () => process.exit(0));
 server.listen(0, '127.0.0.1', () => process.stdout.write('listening node ' + (certFile ? 'wss' : 'ws') + ' 127.0.0.1:' + server.address().port + '\n'));
