@@ -175,7 +175,11 @@ void stream_connection::on_readable() {
       case io_status::done:
         stats_shard::add(own_stats_.bytes_in, outcome.bytes);
         stats_shard::add(total_stats_.bytes_in, outcome.bytes);
-        worker_.idle().touch(*this, worker_.reactor().now());
+        if (!http_) {
+          // HTTP counts activity per request instead (stream_connection_http.cpp): a client that
+          // drips a request byte by byte must not hold its slot forever.
+          worker_.idle().touch(*this, worker_.reactor().now());
+        }
         deliver(buffer.first(outcome.bytes));
         if (phase_ == phase::closed) {
           return;  // the protocol closed it: the stream is gone

@@ -1,7 +1,8 @@
 // The HTTP/1.1 request layer of stream_connection (http, https listeners): requests in order,
 // one on_http each, responses queued in the same order (pipelining), keep-alive as the request
 // asks. Bad requests get their status (400, 413, 431) and the connection closes, counted as
-// frame_error. See http_session.hpp.
+// frame_error. The idle timeout restarts per whole request, not per read, so it bounds how
+// long one request (head and body) may take: slowloris cannot hold a slot. See http_session.hpp.
 
 #include "core/stream_connection.hpp"
 #include "polyport/protocol.hpp"
@@ -41,6 +42,7 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
       }
       return;
     }
+    worker_.idle().touch(*this, worker_.reactor().now());  // a whole request: the client is live
     http_response response;
     if (!guarded([&] { context_->protocol->on_http(*this, http_->request(), response); }) || phase_ != phase::open) {
       return;

@@ -148,6 +148,23 @@ TEST_P(http_test, the_http_client_is_refused_as_not_built) {
   EXPECT_NE(conn.error().message.find("not supported yet"), std::string::npos) << conn.error().message;
 }
 
+// Slowloris: a request dripped a byte at a time does not keep the connection alive past the
+// idle timeout, which restarts only per whole request; a prompt client next to it is served.
+TEST_P(http_test, a_request_dripped_byte_by_byte_times_out) {
+  auto server = listen_mirror("idle_timeout=300");
+  raw_peer slow = open_http(*server);
+  ASSERT_TRUE(slow.write_all("GET / HTTP/1.1\r\nHost: h\r\n"));
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    closed = !slow.write_all("X-Drip-" + std::to_string(i) + ": 1\r\n") || slow.wait_closed(100ms);
+  }
+  EXPECT_TRUE(closed || slow.wait_closed());
+  EXPECT_TRUE(eventually([&] { return server->stats().closed_by(close_reason::idle_timeout) == 1; }));
+  raw_peer prompt = open_http(*server);
+  ASSERT_TRUE(prompt.write_all("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_TRUE(read_response(prompt).ends_with("GET /ok   "));
+}
+
 INSTANTIATE_TEST_SUITE_P(transports, http_test, ::testing::ValuesIn(http_transports()), case_name);
 
 }  // namespace
