@@ -1,7 +1,8 @@
 #pragma once
 // The built-in `http` protocol of `polyport serve http://...`: answers every GET and HEAD with a
-// small text page ("hello"), anything else with 405. A starting point for on_http, and the
-// server side of the HTTP benchmark.
+// small text page ("hello"), anything else with 405; with a `?root=DIR` URL header it serves the
+// files under DIR instead (serve_static). A starting point for on_http, and the server side of
+// the HTTP benchmark.
 // Thread safety: stateless; one instance serves every connection.
 
 #include "polyport/protocol.hpp"

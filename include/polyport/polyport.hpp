@@ -12,5 +12,6 @@
 #include "polyport/protocol.hpp"
 #include "polyport/result.hpp"
 #include "polyport/runtime.hpp"
+#include "polyport/static_files.hpp"
 #include "polyport/stats.hpp"
 #include "polyport/url.hpp"

@@ -1,7 +1,11 @@
 // curl against `polyport serve http://...` and https: the hello page, HEAD, keep-alive reuse of
-// one connection for several URLs, and the status of an oversized header.
+// one connection for several URLs, the status of an oversized header, and static files
+// (`?root=DIR`): ranges, ETag, directories, `..` and a symbolic link out of the root.
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <string>
 #include <vector>
@@ -58,6 +62,50 @@ TEST(curl_http, head_and_errors_have_their_status) {
   EXPECT_EQ(post.output, "405");
   auto huge = run_command({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "X-Big: " + std::string(9000, 'a'), url});
   EXPECT_EQ(huge.output, "431");
+}
+
+// The status code curl reports for `path` (sent as is: curl would otherwise resolve "..").
+std::string status_of(const std::string& base, const std::string& path, std::vector<std::string> headers = {}) {
+  std::vector<std::string> argv{"curl", "-sS", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}"};
+  for (const auto& header : headers) {
+    argv.push_back("-H");
+    argv.push_back(header);
+  }
+  argv.push_back(base + path);
+  return run_command(argv).output;
+}
+
+TEST(curl_http, static_root_serves_files_and_nothing_outside_it) {
+  ASSERT_TRUE(has_program("curl", "curl"));
+  temp_dir dir;
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.file("www/sub"));
+  fs::create_directories(dir.file("www/docs"));
+  fs::create_directories(dir.file("outside"));
+  std::ofstream(dir.file("www/a.txt")) << "0123456789";
+  std::ofstream(dir.file("www/docs/index.html")) << "<h1>index</h1>";
+  std::ofstream(dir.file("outside/secret.txt")) << "secret";
+  fs::create_symlink(dir.file("outside/secret.txt"), dir.file("www/link.txt"));
+  served server({"http://127.0.0.1:0?root=" + dir.file("www")});
+  ASSERT_TRUE(server.ready());
+  std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  EXPECT_EQ(run_command({"curl", "-sS", base + "/a.txt"}).output, "0123456789");
+  EXPECT_EQ(run_command({"curl", "-sS", "-H", "Range: bytes=2-4", base + "/a.txt"}).output, "234");
+  EXPECT_EQ(status_of(base, "/a.txt", {"Range: bytes=2-4"}), "206");
+  EXPECT_EQ(status_of(base, "/a.txt", {"Range: bytes=50-"}), "416");
+  auto head = run_command({"curl", "-sS", "-I", base + "/a.txt"}).output;
+  auto at = head.find("ETag: ");
+  ASSERT_NE(at, std::string::npos) << head;
+  std::string etag = head.substr(at + 6, head.find('\r', at) - at - 6);
+  EXPECT_EQ(status_of(base, "/a.txt", {"If-None-Match: " + etag}), "304");
+  EXPECT_NE(head.find("Last-Modified: "), std::string::npos);
+  EXPECT_EQ(status_of(base, "/sub/"), "403");
+  EXPECT_EQ(status_of(base, "/sub"), "301");
+  EXPECT_EQ(run_command({"curl", "-sS", base + "/docs/"}).output, "<h1>index</h1>");
+  EXPECT_EQ(status_of(base, "/../outside/secret.txt"), "400");
+  EXPECT_EQ(status_of(base, "/%2e%2e/outside/secret.txt"), "400");
+  EXPECT_EQ(status_of(base, "/link.txt"), "404");
+  EXPECT_EQ(status_of(base, "/missing"), "404");
 }
 
 }  // namespace
