@@ -127,7 +127,7 @@ class stream_connection final : public connection,
   void ws_deliver(std::span<std::byte> bytes);
   std::size_t ws_consume(std::span<std::byte> input);
   void ws_frame(const ws_frame_header& header, std::span<std::byte> payload);
-  void ws_message(std::span<const std::byte> payload, bool text);
+  void ws_message(std::span<const std::byte> payload, bool text, bool compressed);
   bool ws_send_frame(ws_opcode opcode, std::span<const std::byte> payload);
   void ws_send_close(std::uint16_t code, std::string_view reason);
   void ws_fail(std::uint16_t code, std::string why);

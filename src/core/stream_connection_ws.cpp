@@ -6,8 +6,14 @@
 
 #include "core/stream_connection.hpp"
 #include "polyport/protocol.hpp"
+#include "transport/ws_deflate.hpp"
 
 namespace polyport::detail {
+
+namespace {
+// Shorter messages are sent as they are: compressing them saves little and costs a zlib pass.
+constexpr std::size_t min_deflate_size = 128;
+}  // namespace
 
 std::uint16_t ws_close_code_for(close_reason reason) {
   switch (reason) {
@@ -108,6 +114,7 @@ bool stream_connection::ws_read_handshake(std::span<const std::byte> received) {
   }
   cumulation_.erase(cumulation_.begin(), cumulation_.begin() + static_cast<std::ptrdiff_t>(read.consumed));
   ws_->subprotocol = std::move(read.subprotocol);
+  ws_->deflate_bits = static_cast<std::uint8_t>(read.deflate_bits);
   ws_->upgraded = true;
   outbound_.append(std::as_bytes(std::span(read.response.data(), read.response.size())));
   flush();
@@ -144,7 +151,7 @@ std::size_t stream_connection::ws_consume(std::span<std::byte> input) {
   bool server = !context_->outbound;
   while (phase_ == phase::open && at < input.size()) {
     std::span<std::byte> rest = input.subspan(at);
-    ws_header_read read = read_ws_header(rest, server, false, context_->max_frame);
+    ws_header_read read = read_ws_header(rest, server, ws_->deflate_bits != 0, context_->max_frame);
     if (read.result == ws_header_read::outcome::need_more) {
       break;
     }
@@ -207,17 +214,18 @@ void stream_connection::ws_frame(const ws_frame_header& header, std::span<std::b
       }
       bool text = header.opcode == ws_opcode::text;
       if (header.fin) {
-        ws_message(payload, text);
+        ws_message(payload, text, header.rsv1);
         return;
       }
       ws_->fragmented = true;
       ws_->fragment_text = text;
+      ws_->fragment_compressed = header.rsv1;
       ws_->fragments.assign(payload.begin(), payload.end());
       return;
     }
     case ws_opcode::continuation: {
-      if (!ws_->fragmented) {
-        ws_fail(ws_close::protocol_error, "a continuation frame without a message to continue");
+      if (!ws_->fragmented || header.rsv1) {
+        ws_fail(ws_close::protocol_error, "a continuation frame without a message to continue, or compressed");
         return;
       }
       ws_->fragments.insert(ws_->fragments.end(), payload.begin(), payload.end());
@@ -227,13 +235,26 @@ void stream_connection::ws_frame(const ws_frame_header& header, std::span<std::b
       std::vector<std::byte> whole = std::move(ws_->fragments);
       ws_->fragments = {};
       ws_->fragmented = false;
-      ws_message(whole, ws_->fragment_text);
+      ws_message(whole, ws_->fragment_text, ws_->fragment_compressed);
       return;
     }
   }
 }
 
-void stream_connection::ws_message(std::span<const std::byte> payload, bool text) {
+void stream_connection::ws_message(std::span<const std::byte> payload, bool text, bool compressed) {
+  ws_inflate_result inflated;
+  if (compressed) {
+    inflated = ws_inflate(payload, context_->max_frame);
+    if (inflated.result == ws_inflate_result::outcome::too_big) {
+      ws_fail(ws_close::too_big, "a compressed message inflates past max_frame (" + std::to_string(context_->max_frame) + " bytes)");
+      return;
+    }
+    if (inflated.result == ws_inflate_result::outcome::corrupt) {
+      ws_fail(ws_close::invalid_payload, "a compressed message that does not inflate");
+      return;
+    }
+    payload = inflated.message;
+  }
   if (text && !is_valid_utf8(payload)) {
     ws_fail(ws_close::invalid_payload, "a text message that is not UTF-8");
     return;
@@ -263,15 +284,26 @@ bool stream_connection::ws_send_frame(ws_opcode opcode, std::span<const std::byt
     ws_->close_sent = true;
   }
   std::array<std::byte, max_ws_header_size> header{};
+  // permessage-deflate: messages worth it go compressed (control frames never are).
+  std::vector<std::byte> compressed;
+  bool rsv1 = false;
+  if (ws_->deflate_bits != 0 && payload.size() >= min_deflate_size &&
+      (opcode == ws_opcode::text || opcode == ws_opcode::binary)) {
+    compressed = ws_deflate(payload, ws_->deflate_bits);
+    if (compressed.size() < payload.size()) {
+      payload = compressed;
+      rsv1 = true;
+    }
+  }
   if (!context_->outbound) {
-    std::size_t size = write_ws_header(header, opcode, true, false, payload.size(), nullptr);
+    std::size_t size = write_ws_header(header, opcode, true, rsv1, payload.size(), nullptr);
     std::array<std::span<const std::byte>, 2> frame{std::span<const std::byte>(header.data(), size), payload};
     return write_or_queue(frame);
   }
   // Clients mask every frame (RFC 6455 §5.3) with a fresh key, on a copy of the payload.
   std::array<std::byte, 4> mask{};
   RAND_bytes(reinterpret_cast<unsigned char*>(mask.data()), static_cast<int>(mask.size()));
-  std::size_t size = write_ws_header(header, opcode, true, false, payload.size(), &mask);
+  std::size_t size = write_ws_header(header, opcode, true, rsv1, payload.size(), &mask);
   std::vector<std::byte> masked(payload.begin(), payload.end());
   apply_ws_mask(masked, mask);
   std::array<std::span<const std::byte>, 2> frame{std::span<const std::byte>(header.data(), size), masked};

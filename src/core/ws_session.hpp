@@ -10,6 +10,7 @@
 // Thread safety: owned by one connection, used only on its worker.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct ws_session {
   bool fragmented = false;    // a message of several frames is under way
   bool fragment_text = false;
   bool message_text = false;  // while on_message runs
+  bool fragment_compressed = false;
+  std::uint8_t deflate_bits = 0;  // permessage-deflate: our window bits; 0 when not agreed
   bool batching = false;      // while one read's frames are handled: replies go out in one write
   std::string client_key;     // clients, until the 101
   std::string subprotocol;

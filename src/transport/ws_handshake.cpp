@@ -1,5 +1,7 @@
 #include "transport/ws_handshake.hpp"
 
+#include "transport/ws_deflate.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -164,6 +166,10 @@ ws_request_read read_ws_request(std::span<const std::byte> bytes, const ws_accep
   if (!rules.ws_proto.empty()) {
     read.subprotocol = rules.ws_proto;
     read.response += "Sec-WebSocket-Protocol: " + rules.ws_proto + "\r\n";
+  }
+  if (auto deflate = accept_ws_deflate(request[http::field::sec_websocket_extensions])) {
+    read.deflate_bits = deflate->window_bits;
+    read.response += "Sec-WebSocket-Extensions: " + deflate->answer + "\r\n";
   }
   read.response += "Server: polyport\r\n\r\n";
   return read;

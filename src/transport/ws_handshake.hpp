@@ -33,6 +33,7 @@ struct ws_request_read {
   std::size_t consumed = 0;  // bytes of the request head
   std::string response;
   std::string subprotocol;
+  int deflate_bits = 0;  // permessage-deflate agreed: our compressor's window bits; 0: not agreed
   std::string error;
 };
 

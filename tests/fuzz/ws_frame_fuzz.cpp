@@ -6,7 +6,8 @@
 //
 // Checks beyond "no crash": a complete header never claims more bytes than it read, a prefix
 // of a complete header is need_more or the same error, and writing the header back gives the
-// same header. UTF-8 and close payload checks run on every payload.
+// same header. UTF-8 and close payload checks run on every payload; compressed (rsv1) payloads
+// are inflated within a limit, and deflated and inflated back.
 
 #include <algorithm>
 #include <array>
@@ -15,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "transport/ws_deflate.hpp"
 #include "transport/ws_frame.hpp"
 
 namespace {
@@ -68,6 +70,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       apply_ws_mask(payload, header.mask);
     }
     is_valid_utf8(payload);
+    if (header.rsv1) {
+      // permessage-deflate: inflating never gives more than the limit, and what deflates
+      // inflates back.
+      auto inflated = ws_inflate(payload, 1 << 16);
+      require(inflated.message.size() <= (1 << 16));
+      auto again = ws_inflate(ws_deflate(payload, 15), payload.size());
+      require(again.result == ws_inflate_result::outcome::ok && again.message.size() == payload.size() &&
+              std::equal(again.message.begin(), again.message.end(), payload.begin()));
+    }
     if (header.opcode == ws_opcode::close) {
       read_ws_close(payload);
     }

@@ -61,6 +61,21 @@ TEST_F(node_ws, node_client_echoes_text_and_binary_with_one_pong_per_ping) {
   EXPECT_EQ(client->wait_exit(10s), 0);
 }
 
+// Node's client offers permessage-deflate by default: the server agrees without context
+// takeover, and large messages travel compressed both ways.
+TEST_F(node_ws, permessage_deflate_is_negotiated_with_node) {
+  served server({"echo://127.0.0.1:0;transport=ws;max_frame=300000"});
+  ASSERT_TRUE(server.ready());
+  auto client = node_client("ws://127.0.0.1:" + std::to_string(server.port()) + "/");
+  ASSERT_EQ(opened_, "open -");
+  expect_reply(*client, "extensions", "extensions permessage-deflate");
+  expect_reply(*client, "big 200000", "text 200000 bytes");
+  expect_reply(*client, "text small", "text small");
+  // 400 kB of "a" compress to almost nothing: the limit applies to the inflated size.
+  client->write_stdin("big 400000\n");
+  EXPECT_EQ(client->read_line(10s).value_or("(nothing)"), "close 1009 ");
+}
+
 TEST_F(node_ws, node_client_over_wss_with_the_generated_certificate) {
   served server({"echo://127.0.0.1:0;transport=wss;tls_certfile=" + identity_.certfile +
                  ";tls_keyfile=" + identity_.keyfile});

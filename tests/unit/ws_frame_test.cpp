@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "transport/ws_deflate.hpp"
 #include "transport/ws_handshake.hpp"
 
 namespace polyport::detail {
@@ -110,6 +111,31 @@ TEST(ws_handshake, request_split_anywhere_is_read_once_complete) {
   EXPECT_EQ(read.consumed, request.size());
   EXPECT_EQ(read.subprotocol, "chat");
   EXPECT_NE(read.response.find("Sec-WebSocket-Protocol: chat\r\n"), std::string::npos);
+}
+
+TEST(ws_deflate, offers_are_accepted_without_context_takeover) {
+  auto plain = accept_ws_deflate("permessage-deflate; client_max_window_bits");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->answer, "permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+  EXPECT_EQ(plain->window_bits, 15);
+  auto small = accept_ws_deflate("x-other, permessage-deflate; server_max_window_bits=10");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->window_bits, 10);
+  EXPECT_NE(small->answer.find("server_max_window_bits=10"), std::string::npos);
+  EXPECT_FALSE(accept_ws_deflate("permessage-deflate; unknown_parameter"));
+  EXPECT_FALSE(accept_ws_deflate("permessage-deflate; server_max_window_bits=16"));
+  EXPECT_FALSE(accept_ws_deflate("x-webkit-deflate-frame"));
+}
+
+TEST(ws_deflate, round_trip_and_the_inflate_limit) {
+  std::string text(100000, 'z');
+  auto compressed = ws_deflate(bytes_of(text), 15);
+  EXPECT_LT(compressed.size(), 1000u);
+  auto back = ws_inflate(compressed, text.size());
+  ASSERT_EQ(back.result, ws_inflate_result::outcome::ok);
+  EXPECT_EQ(back.message.size(), text.size());
+  EXPECT_EQ(ws_inflate(compressed, text.size() - 1).result, ws_inflate_result::outcome::too_big);
+  EXPECT_EQ(ws_inflate(bytes_of("\xff\xff\xff\xff"), 100).result, ws_inflate_result::outcome::corrupt);
 }
 
 }  // namespace
