@@ -277,8 +277,8 @@ bool stream_connection::send_text(std::string_view text) {
 }
 
 bool stream_connection::ws_send_frame(ws_opcode opcode, std::span<const std::byte> payload) {
-  if (ws_->close_sent) {
-    return false;  // nothing may follow a close frame
+  if (ws_->close_sent || !ws_->upgraded) {
+    return false;  // nothing may follow a close frame, nor come before the upgrade
   }
   if (opcode == ws_opcode::close) {
     ws_->close_sent = true;
