@@ -21,9 +21,10 @@ enum class close_reason {
   denied,            // refused at accept by the listener's access rules
   rate_limited,      // refused at accept: over the listener's max_conn_rate
   proxy_error,       // a missing, malformed, late or untrusted PROXY protocol header
+  send_timeout,      // queued bytes could not be written for send_timeout (the peer stopped reading)
 };
 
-inline constexpr std::size_t close_reason_count = 13;
+inline constexpr std::size_t close_reason_count = 14;
 
 // "local", "peer_closed", "idle_timeout", ...
 std::string_view to_string(close_reason reason);

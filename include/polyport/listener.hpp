@@ -26,8 +26,18 @@ class listener {
   virtual polyport::transport transport() const = 0;
   // Where it listens, with the real port when port 0 was asked.
   virtual const endpoint& local() const = 0;
-  // The effective options (URL merged with code).
-  virtual const polyport::options& options() const = 0;
+  // The effective options (URL merged with code), as started or last updated. The limits set
+  // through set_max_connections, set_max_conn_rate and access() are read with those calls.
+  virtual polyport::options options() const = 0;
+
+  // Changes options while the listener runs (esockd's set_options): the fields set in `changes`
+  // win over the current options (allow/deny and proxy_trusted lists replace theirs). Limits,
+  // rules and the listener's byte rate apply at once; the other options (timeouts, framing,
+  // socket options, TLS certificates, PROXY protocol, rate_limit) to connections accepted from
+  // now on, while open connections keep theirs. Options that need a new socket (transport,
+  // host, path, backlog, acceptors, acceptor_mode, class) are refused. All or nothing: on an
+  // error (named) nothing has changed.
+  virtual result<void> update(const polyport::options& changes) = 0;
 
   virtual connection_stats stats() const = 0;
 

@@ -46,6 +46,12 @@ enum class overload_policy {
   pause,  // stop accepting until a slot frees up: the kernel's backlog holds the newcomers
 };
 
+// How a tcp/tls listener spreads new connections over the workers (`acceptor_mode=`).
+enum class acceptor_mode {
+  reuseport,  // one SO_REUSEPORT socket per acceptor; the kernel hashes connections to them
+  balanced,   // accepted connections go to the least-loaded worker (few, long-lived peers)
+};
+
 // At most `count` new connections per `period` (`max_conn_rate=100/1`).
 struct connection_rate {
   std::uint32_t count = 0;
@@ -62,6 +68,7 @@ struct options {
   std::optional<std::size_t> max_connections;
   std::optional<overload_policy> max_connections_policy;
   std::optional<unsigned> acceptors;  // URL names: tcp_listeners and acceptors
+  std::optional<polyport::acceptor_mode> acceptor_mode;
   std::optional<int> backlog;
   std::optional<std::string> host, path, ws_proto, class_name;  // URL name of class_name: "class"
   tls_options tls;  // tls_certfile, tls_keyfile, tls_cacertfile, tls_password, tls_verify,
@@ -69,6 +76,10 @@ struct options {
   std::optional<framing> tcp_packet;
   std::optional<std::size_t> max_frame;  // bytes
   std::optional<bool> no_dns_cache, force_new, nodelay, keepalive;
+  // TCP keepalive probes: idle seconds before the first, seconds between them, how many unanswered
+  // before the kernel drops the connection. Setting one turns keepalive on.
+  std::optional<unsigned> keepalive_idle, keepalive_interval, keepalive_count;
+  std::optional<bool> reset_on_close;  // close with a TCP reset (SO_LINGER 0) instead of a FIN
   std::optional<std::size_t> sndbuf, rcvbuf;
   std::optional<bool> udp_stun_reply, udp_no_connections, udp_to_tcp, udp_starts_tcp;
   std::optional<std::size_t> udp_max_size;
@@ -79,7 +90,9 @@ struct options {
   std::vector<access_rule> proxy_trusted;
   std::optional<connection_rate> max_conn_rate;
   std::optional<std::uint32_t> max_conn_burst;
-  std::optional<std::uint64_t> rate_limit, rate_limit_burst;  // bytes per second, bytes
+  std::optional<std::uint64_t> rate_limit, rate_limit_burst;  // per connection: bytes per second, bytes
+  // Shared by every connection of a listener: bytes per second, bytes.
+  std::optional<std::uint64_t> listener_rate_limit, listener_rate_limit_burst;
   std::string user, password;                                 // the URL's userinfo
   // The URL's ?headers (a flag header has the value ""): NkPACKET's user_state.
   std::vector<std::pair<std::string, std::string>> metadata;
@@ -92,12 +105,17 @@ struct options {
 // `invalid option "idle_timeout=abc" in URL "...": expected a whole number of milliseconds`.
 result<options> options_from_url(const url& u);
 
+// Options from URL parameters alone, `idle_timeout=5000;max_connections=10` (for
+// listener::update and the admin verb); the same names, values and errors as in a URL.
+result<options> options_from_params(std::string_view params);
+
 // Every field set in `from_code` wins; access_rules and metadata from code replace the URL's
 // when not empty; tls fields merge one by one.
 options merge_options(const options& from_url, const options& from_code);
 
 // An error such as `option "ws_proto" is not supported yet` or
-// `transport "udp" is not supported yet` when `o` asks for a feature not built yet.
+// `transport "udp" is not supported yet` when `o` asks for a feature not built yet, or such as
+// `option "keepalive_idle" needs keepalive, which is off` when options contradict each other.
 result<void> check_supported(const options& o);
 
 // "raw", "1", "2", "4", "line": the tcp_packet values.
@@ -105,6 +123,9 @@ std::string_view to_string(framing f);
 
 // "reset", "pause": the max_connections_policy values.
 std::string_view to_string(overload_policy policy);
+
+// "reuseport", "balanced": the acceptor_mode values.
+std::string_view to_string(acceptor_mode mode);
 
 // "off", "v1", "v2", "any", "optional": the proxy_protocol values.
 std::string_view to_string(proxy_protocol_mode mode);

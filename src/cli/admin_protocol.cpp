@@ -113,6 +113,11 @@ class admin_protocol final : public protocol {
     if (words.size() < 3) {
       return "error: " + verb + " needs a value\n";
     }
+    if (verb == "update") {
+      auto changes = options_from_params(words[2]);
+      auto updated = changes ? target.update(*changes) : result<void>(changes.error());
+      return updated ? "ok\n" : "error: " + updated.error().message + "\n";
+    }
     if (verb == "allow" || verb == "deny") {
       auto rule = access_rules::parse(verb + " " + words[2]);
       if (!rule) {

@@ -60,6 +60,8 @@ std::shared_ptr<connection_context> make_connection_context(const route_plan& ro
   context->own_stats = std::move(own_stats);
   context->total_stats = std::move(total_stats);
   context->outbound = outbound;
+  context->rate_limit = byte_rate_limit_from(route.opts.rate_limit, route.opts.rate_limit_burst);
+  context->send_timeout = route.send_timeout();
   if (route.transport == transport::ws || route.transport == transport::wss) {
     context->ws = make_ws_settings(route, outbound);
   }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "core/read_throttle.hpp"
 #include "core/route_plan.hpp"
 #include "core/stats_sink.hpp"
 #include "core/ws_session.hpp"
@@ -36,6 +37,12 @@ struct connection_context {
   // The outbound queue size at which on_writable(false) is called, and where it turns true again.
   std::size_t high_watermark = 64 * 1024;
   std::size_t low_watermark = 16 * 1024;
+  // rate_limit: each connection's own byte budget for reads; listener_rate_limit: one budget
+  // shared by every connection of the listener. Either makes connections read through a throttle.
+  std::optional<byte_rate_limit> rate_limit;
+  std::shared_ptr<shared_token_bucket> shared_rate_limit;
+  // Close a connection whose queued bytes could not be written for this long; 0: never.
+  std::chrono::milliseconds send_timeout{0};
   // Inbound only: the PROXY protocol header expected before anything else, its deadline, and the
   // listener's access rules, checked against the client address the header carries.
   std::optional<proxy_protocol_mode> proxy_protocol;
@@ -43,6 +50,9 @@ struct connection_context {
   const access_rules* rules = nullptr;
   // ws and wss: the WebSocket handshake's settings (null for other transports).
   std::shared_ptr<const ws_settings> ws;
+  // The listener (or connect call) whose connections these are: a listener's contexts change
+  // with live updates, its owner does not.
+  const void* owner = nullptr;
   // Runs on the worker when a connection of this context has closed (owner bookkeeping).
   std::function<void(stream_connection&)> on_closed;
 };

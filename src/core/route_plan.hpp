@@ -21,6 +21,8 @@ namespace polyport::detail {
 inline constexpr std::chrono::milliseconds default_idle_timeout{180'000};
 inline constexpr std::chrono::milliseconds default_connect_timeout{30'000};
 inline constexpr std::size_t default_max_connections = 1024;
+// esockd's and Ranch's: a peer that stops reading cannot hold a connection's queue forever.
+inline constexpr std::chrono::milliseconds default_send_timeout{30'000};
 
 struct route_plan {
   std::string url_text;
@@ -36,6 +38,7 @@ struct route_plan {
 
   std::chrono::milliseconds idle_timeout() const { return opts.idle_timeout.value_or(default_idle_timeout); }
   std::chrono::milliseconds connect_timeout() const { return opts.connect_timeout.value_or(default_connect_timeout); }
+  std::chrono::milliseconds send_timeout() const { return opts.send_timeout.value_or(default_send_timeout); }
 };
 
 // Every route of a comma-separated list, in order.

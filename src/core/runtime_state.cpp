@@ -26,8 +26,17 @@ runtime::state::state(runtime_options chosen) : settings(chosen) {
 runtime::state::~state() = default;
 
 detail::worker& runtime::state::least_loaded_worker() {
-  return **std::min_element(workers.begin(), workers.end(),
-                            [](const auto& a, const auto& b) { return a->load() < b->load(); });
+  // The scan starts one worker further each time, so that among equally loaded workers a burst
+  // of new connections (accepted faster than they are adopted) is dealt out in turn.
+  std::size_t start = next_scan_start.fetch_add(1, std::memory_order_relaxed) % workers.size();
+  detail::worker* least = workers[start].get();
+  for (std::size_t i = 1; i < workers.size(); ++i) {
+    detail::worker* candidate = workers[(start + i) % workers.size()].get();
+    if (candidate->load() < least->load()) {
+      least = candidate;
+    }
+  }
+  return *least;
 }
 
 void runtime::state::on_every_worker(const std::function<void(detail::worker&)>& action) {

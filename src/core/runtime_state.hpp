@@ -39,6 +39,7 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
   std::shared_ptr<detail::stats_sink> client_totals;
   std::unique_ptr<detail::connection_pool> pool;
   std::atomic<bool> stopped{false};
+  std::atomic<std::size_t> next_scan_start{0};  // least_loaded_worker's tie-breaking
 
  private:
   mutable std::mutex listeners_mutex_;

@@ -56,6 +56,7 @@ void stream_connection::start(opened_handler on_opened, bool proxy_header_expect
     rare().on_opened = std::move(on_opened);
   }
   worker_.adopt(*this);
+  start_throttle();
   stats_shard::add(own_stats_.opened, 1);
   stats_shard::add(total_stats_.opened, 1);
   if (proxy_header_expected) {
@@ -131,6 +132,9 @@ void stream_connection::wait_readable() {
 
 void stream_connection::wait_writable() {
   write_waiting_ = phase_ != phase::closed;
+  if (!outbound_.empty()) {
+    watch_send();
+  }
 }
 
 void stream_connection::on_io_event(std::uint32_t events) {
@@ -169,8 +173,12 @@ void stream_connection::on_readable() {
     if (phase_ != phase::open || reading_paused_) {
       return;
     }
-    std::span<std::byte> buffer = worker_.read_buffer();
+    std::span<std::byte> buffer = read_allowance(worker_.read_buffer());
+    if (buffer.empty()) {
+      return;  // over a rate limit: a timer reads again
+    }
     io_outcome outcome = stream_->read(buffer);
+    return_unread(buffer.size(), outcome);
     switch (outcome.status) {
       case io_status::done:
         stats_shard::add(own_stats_.bytes_in, outcome.bytes);
@@ -286,6 +294,7 @@ bool stream_connection::write_or_queue(std::span<const std::span<const std::byte
   for (const auto& part : parts) {
     outbound_.append(part);
   }
+  watch_send();
   update_writable();
   return true;
 }
@@ -383,6 +392,7 @@ void stream_connection::after_written(std::size_t count) {
   stats_shard::add(own_stats_.bytes_out, count);
   stats_shard::add(total_stats_.bytes_out, count);
   worker_.idle().touch(*this, worker_.reactor().now());
+  send_progressed();
 }
 
 void stream_connection::update_writable() {
@@ -480,6 +490,7 @@ void stream_connection::finish(close_reason reason, std::string detail) {
     open_flag_->store(false, std::memory_order_relaxed);
   }
   worker_.idle().unwatch(*this);
+  stop_limits();
   read_waiting_ = write_waiting_ = false;
   stream_->shutdown();
   if (registered_) {

@@ -10,6 +10,7 @@
 //
 // Thread safety: distinct objects: safe. Shared objects: unsafe; owning worker only.
 
+#include <boost/asio/steady_timer.hpp>
 #include <atomic>
 #include <optional>
 #include <functional>
@@ -20,6 +21,7 @@
 #include "core/connection_context.hpp"
 #include "core/idle_tracker.hpp"
 #include "core/outbound_buffer.hpp"
+#include "core/read_throttle.hpp"
 #include "core/readiness_reactor.hpp"
 #include "core/http_session.hpp"
 #include "core/worker.hpp"
@@ -90,6 +92,11 @@ class stream_connection final : public connection,
     close_info close;          // why a closing (or closed-while-opening) connection ends
     std::optional<proxy_header> proxy;  // PROXY protocol: the header, and the proxy's address
     endpoint peer;
+    std::unique_ptr<read_throttle> throttle;  // rate_limit, listener_rate_limit
+    // send_timeout: armed while bytes wait in the queue; the last time the socket took some.
+    std::unique_ptr<boost::asio::steady_timer> send_watch;
+    std::chrono::steady_clock::time_point last_send_progress;
+    bool send_watch_armed = false;
   };
   rare_state& rare();
   void* user_data_pointer() const override { return context_->user_data.get(); }
@@ -113,6 +120,16 @@ class stream_connection final : public connection,
   void end_with(const io_outcome& outcome);
   void after_written(std::size_t count);
   void update_writable();
+  // stream_connection_limits.cpp: rate limits on reads and the send timeout.
+  void start_throttle();
+  // The bytes the next read may take (all of `buffer` without a rate limit); empty: wait.
+  std::span<std::byte> read_allowance(std::span<std::byte> buffer);
+  void return_unread(std::size_t granted, const io_outcome& outcome);
+  void watch_send();
+  void arm_send_watch(std::chrono::steady_clock::time_point deadline);
+  void send_progressed();
+  void check_send_progress();
+  void stop_limits();
   void finish(close_reason reason, std::string detail);
   template <class Callback>
   bool guarded(Callback&& callback);

@@ -85,6 +85,19 @@ std::chrono::nanoseconds token_bucket::time_until(std::uint64_t n, clock::time_p
   return wait_from(level_at(now), n, now);
 }
 
+std::uint64_t token_bucket::take_up_to(std::uint64_t n, clock::time_point now) {
+  refill(now);
+  std::uint64_t taken = std::min<std::uint64_t>(n, static_cast<std::uint64_t>(level_ / period_ns(rate_)));
+  level_ -= static_cast<credits>(taken) * period_ns(rate_);
+  return taken;
+}
+
+void token_bucket::give_back(std::uint64_t n) {
+  credits full = static_cast<credits>(capacity_) * period_ns(rate_);
+  credits returned = static_cast<credits>(n) * period_ns(rate_);
+  level_ = returned >= full - level_ ? full : level_ + returned;
+}
+
 std::uint64_t token_bucket::available(clock::time_point now) const {
   return static_cast<std::uint64_t>(level_at(now) / period_ns(rate_));
 }
@@ -120,6 +133,16 @@ std::chrono::nanoseconds shared_token_bucket::take_or_wait(std::uint64_t n, cloc
 std::chrono::nanoseconds shared_token_bucket::time_until(std::uint64_t n, clock::time_point now) const {
   std::lock_guard lock(mutex_);
   return bucket_.time_until(n, now);
+}
+
+std::uint64_t shared_token_bucket::take_up_to(std::uint64_t n, clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  return bucket_.take_up_to(n, now);
+}
+
+void shared_token_bucket::give_back(std::uint64_t n) {
+  std::lock_guard lock(mutex_);
+  bucket_.give_back(n);
 }
 
 std::uint64_t shared_token_bucket::available(clock::time_point now) const {

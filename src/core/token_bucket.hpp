@@ -1,6 +1,6 @@
 #pragma once
 // Token buckets for rate limits: the listener's connection rate (max_conn_rate, max_conn_burst)
-// and reads paused until their bytes are allowed (rate_limit, rate_limit_burst).
+// and reads paused until their bytes are allowed (rate_limit, listener_rate_limit; read_throttle).
 //
 // A bucket holds up to `capacity` tokens (the burst) and gains `rate.tokens` every `rate.period`.
 // The caller passes the time in, so tests need no clock. The level is kept in exact integers
@@ -41,6 +41,10 @@ class token_bucket {
   // one takes in between, and one nanosecond earlier it fails. 0 when they are there already;
   // nanoseconds::max() when they never will be (n > capacity, or a rate of 0 tokens).
   std::chrono::nanoseconds time_until(std::uint64_t n, clock::time_point now) const;
+  // Takes as many of `n` tokens as there are (maybe none) and says how many it took.
+  std::uint64_t take_up_to(std::uint64_t n, clock::time_point now);
+  // Puts back tokens taken but not used (never above capacity).
+  void give_back(std::uint64_t n);
   // Whole tokens there at `now`.
   std::uint64_t available(clock::time_point now) const;
 
@@ -77,6 +81,8 @@ class shared_token_bucket {
   bool try_take(std::uint64_t n, clock::time_point now);
   std::chrono::nanoseconds take_or_wait(std::uint64_t n, clock::time_point now);
   std::chrono::nanoseconds time_until(std::uint64_t n, clock::time_point now) const;
+  std::uint64_t take_up_to(std::uint64_t n, clock::time_point now);
+  void give_back(std::uint64_t n);
   std::uint64_t available(clock::time_point now) const;
   void set_rate(token_rate rate, std::uint64_t capacity, clock::time_point now);
   token_rate rate() const;

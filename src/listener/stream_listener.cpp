@@ -34,9 +34,6 @@ stream_listener::stream_listener(std::weak_ptr<runtime::state> runtime_state, ro
   if (plan_.opts.max_conn_rate) {
     set_max_conn_rate(*plan_.opts.max_conn_rate, plan_.opts.max_conn_burst.value_or(0));
   }
-  if (!plan_.opts.proxy_trusted.empty()) {
-    trusted_proxies_ = std::make_unique<polyport::access_rules>(plan_.opts.proxy_trusted, access_decision::deny);
-  }
 }
 
 void stream_listener::set_max_conn_rate(connection_rate rate, std::uint32_t burst) {
@@ -51,6 +48,19 @@ void stream_listener::set_max_conn_rate(connection_rate rate, std::uint32_t burs
 
 // The acceptors' descriptors close their sockets as they go.
 stream_listener::~stream_listener() = default;
+
+void stream_listener::set_listener_rate_limit(const polyport::options& opts) {
+  auto limit = byte_rate_limit_from(opts.listener_rate_limit, opts.listener_rate_limit_burst);
+  if (!limit) {
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (shared_rate_limit_) {
+    shared_rate_limit_->set_rate(per_second(limit->bytes_per_second), limit->burst, now);
+  } else {
+    shared_rate_limit_ = std::make_shared<shared_token_bucket>(per_second(limit->bytes_per_second), limit->burst, now);
+  }
+}
 
 result<void> stream_listener::check(const route_plan& plan) {
   if (plan.transport == transport::tls || plan.transport == transport::wss || plan.transport == transport::https) {
@@ -72,24 +82,13 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
                                                                 route_plan plan, std::shared_ptr<void> user_data) {
   auto started = std::make_shared<stream_listener>(runtime_state, std::move(plan), std::move(user_data));
   const route_plan& p = started->plan_;
-  if (p.transport == transport::tls || p.transport == transport::wss || p.transport == transport::https) {
-    auto context = make_tls_context(tls_role::server, p.opts.tls);
-    if (!context) {
-      return context.error();
-    }
-    started->tls_ = *context;
-  }
   started->stats_ = std::make_shared<stats_sink>(static_cast<unsigned>(runtime_state->workers.size()));
-  started->context_ = make_connection_context(p, started->user_data_, started->stats_, runtime_state->totals, false);
-  started->context_->proxy_protocol = p.opts.proxy_protocol;
-  started->context_->proxy_timeout = p.opts.proxy_protocol_timeout.value_or(std::chrono::milliseconds(5000));
-  started->context_->rules = &started->rules_;
-  std::weak_ptr<stream_listener> weak = started;
-  started->context_->on_closed = [weak](stream_connection&) {
-    if (auto self = weak.lock()) {
-      self->connection_closed();
-    }
-  };
+  started->set_listener_rate_limit(p.opts);
+  auto setup = make_accept_setup(p, started->shared_context_parts(*runtime_state));
+  if (!setup) {
+    return setup.error();
+  }
+  started->setup_.store(*setup);
   std::lock_guard lock(started->control_mutex_);
   if (auto opened = started->open_sockets(*runtime_state); !opened) {
     return error{"cannot listen on \"" + p.url_text + "\": " + opened.error().message};
@@ -129,7 +128,10 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
         return free.error();
       }
     }
-    unsigned count = std::max(plan_.opts.acceptors.value_or(static_cast<unsigned>(owner.workers.size())), 1u);
+    // reuseport: a socket per worker by default, each keeping what it accepts; balanced: one
+    // socket by default, handing what it accepts to the least-loaded worker.
+    unsigned default_count = balanced() ? 1u : static_cast<unsigned>(owner.workers.size());
+    unsigned count = std::max(plan_.opts.acceptors.value_or(default_count), 1u);
     for (unsigned i = 0; i < count; ++i) {
       auto fd = open_tcp_listen_socket(at, true, backlog);
       if (!fd) {
@@ -163,6 +165,66 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
   return {};
 }
 
+connection_context stream_listener::shared_context_parts(const runtime::state& owner) {
+  connection_context base;
+  base.user_data = user_data_;
+  base.own_stats = stats_;
+  base.total_stats = owner.totals;
+  base.owner = this;
+  base.rules = &rules_;
+  base.shared_rate_limit = shared_rate_limit_;
+  std::weak_ptr<stream_listener> weak = weak_from_this();
+  base.on_closed = [weak](stream_connection&) {
+    if (auto self = weak.lock()) {
+      self->connection_closed();
+    }
+  };
+  return base;
+}
+
+result<void> stream_listener::update(const polyport::options& changes) {
+  std::lock_guard lock(update_mutex_);
+  auto owner = runtime_.lock();
+  if (!running_ || !owner) {
+    return error{"the listener " + description() + " is stopped"};
+  }
+  auto current = setup_.load();
+  route_plan next = plan_;
+  next.opts = merge_options(current->opts, changes);
+  if (auto supported = check_supported(next.opts); !supported) {
+    return supported.error();
+  }
+  if (auto live = check_live_change(current->opts, next.opts); !live) {
+    return live.error();
+  }
+  // Everything that can fail is built before anything changes: all or nothing.
+  auto previous_bucket = shared_rate_limit_;
+  if (changes.listener_rate_limit || changes.listener_rate_limit_burst) {
+    set_listener_rate_limit(next.opts);
+  }
+  auto setup = make_accept_setup(next, shared_context_parts(*owner));
+  if (!setup) {
+    shared_rate_limit_ = previous_bucket;
+    return error{"cannot update " + description() + ": " + setup.error().message};
+  }
+  setup_.store(*setup);
+  if (!changes.access_rules.empty()) {
+    rules_.replace(next.opts.access_rules);
+  }
+  policy_.store(next.opts.max_connections_policy.value_or(overload_policy::reset));
+  if (changes.max_connections) {
+    set_max_connections(*changes.max_connections);
+  } else if (changes.max_connections_policy) {
+    wake_acceptors();  // a policy switched to reset accepts (and resets) what waited
+  }
+  if (changes.max_conn_rate || changes.max_conn_burst) {
+    if (next.opts.max_conn_rate) {
+      set_max_conn_rate(*next.opts.max_conn_rate, next.opts.max_conn_burst.value_or(0));
+    }
+  }
+  return {};
+}
+
 // Closes them on their own workers, where their waits run. Off a worker it waits, so that once
 // this returns the kernel refuses new connections and the address can be bound again. Never
 // called with control_mutex_ held: a worker closing a connection may need it meanwhile.
@@ -178,15 +240,20 @@ void stream_listener::close_sockets(std::vector<std::shared_ptr<acceptor>> closi
 }
 
 bool stream_listener::may_accept() const {
-  if (policy_ == overload_policy::pause && stats_->current().load(std::memory_order_relaxed) >= max_connections()) {
+  if (policy_.load(std::memory_order_relaxed) == overload_policy::pause && stats_->current().load(std::memory_order_relaxed) >= max_connections()) {
     acceptors_parked_.store(true);
     return false;
   }
   return true;
 }
 
+bool stream_listener::balanced() const {
+  return plan_.opts.acceptor_mode.value_or(acceptor_mode::reuseport) == acceptor_mode::balanced;
+}
+
 void stream_listener::accepted(worker& owner, int fd, const endpoint& remote) {
-  if (plan_.transport == transport::unix_stream) {
+  // The kernel cannot spread a unix socket's connections: those are always handed over.
+  if (plan_.transport == transport::unix_stream || balanced()) {
     if (auto state = runtime_.lock()) {
       worker& home = state->least_loaded_worker();
       if (&home != &owner) {
@@ -201,16 +268,15 @@ void stream_listener::accepted(worker& owner, int fd, const endpoint& remote) {
 void stream_listener::reject(worker& home, int fd, close_reason why) {
   auto index = static_cast<std::size_t>(why);
   stats_shard::add(stats_->shard(home.index()).closed[index], 1);
-  stats_shard::add(context_->total_stats->shard(home.index()).closed[index], 1);
+  stats_shard::add(setup_.load()->context->total_stats->shard(home.index()).closed[index], 1);
   // Reset rather than a graceful close: the client learns at once that it was refused.
-  linger hard{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+  reset_on_close(fd);
   ::close(fd);
 }
 
-std::optional<close_reason> stream_listener::refusal(const endpoint& remote) {
+std::optional<close_reason> stream_listener::refusal(const accept_setup& setup, const endpoint& remote) {
   // With a PROXY header the rules apply to the client it names, checked once it has been read.
-  bool proxied = plan_.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off;
+  bool proxied = setup.proxy_mode != proxy_protocol_mode::off;
   // A unix socket's client has no IP address (an unbound one not even a path) for rules to match.
   if (!proxied && plan_.transport != transport::unix_stream && rules_.check(remote.address) == access_decision::deny) {
     return close_reason::denied;
@@ -228,7 +294,8 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
     ::close(fd);
     return;
   }
-  if (auto refused = refusal(remote)) {
+  std::shared_ptr<const accept_setup> setup = setup_.load();
+  if (auto refused = refusal(*setup, remote)) {
     reject(home, fd, *refused);
     return;
   }
@@ -245,12 +312,12 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
   }
   // An untrusted source may not speak for a client: with `optional` it is a direct client (and
   // the rules apply to it now); otherwise it is refused.
-  bool header_expected = plan_.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off;
-  if (header_expected && trusted_proxies_ && plan_.transport != transport::unix_stream &&
-      trusted_proxies_->check(remote.address) == access_decision::deny) {
+  bool header_expected = setup->proxy_mode != proxy_protocol_mode::off;
+  if (header_expected && setup->trusted_proxies && plan_.transport != transport::unix_stream &&
+      setup->trusted_proxies->check(remote.address) == access_decision::deny) {
     header_expected = false;
     std::optional<close_reason> refused;
-    if (*plan_.opts.proxy_protocol != proxy_protocol_mode::optional) {
+    if (setup->proxy_mode != proxy_protocol_mode::optional) {
       refused = close_reason::proxy_error;
     } else if (rules_.check(remote.address) == access_decision::deny) {
       refused = close_reason::denied;
@@ -262,10 +329,10 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
       return;
     }
   }
-  apply_stream_options(fd, plan_.transport != transport::unix_stream, plan_.opts);
-  std::unique_ptr<byte_stream> stream = tls_ ? make_tls_stream(fd, tls_, {}) : make_plain_stream(fd);
+  apply_stream_options(fd, plan_.transport != transport::unix_stream, setup->opts);
+  std::unique_ptr<byte_stream> stream = setup->tls ? make_tls_stream(fd, setup->tls, {}) : make_plain_stream(fd);
   endpoint local = plan_.transport == transport::unix_stream ? local_ : local_endpoint_of(fd);
-  auto conn = std::make_shared<stream_connection>(home, context_, std::move(stream), std::move(local), remote);
+  auto conn = std::make_shared<stream_connection>(home, setup->context, std::move(stream), std::move(local), remote);
   conn->start(nullptr, header_expected);
 }
 
@@ -366,10 +433,10 @@ void stream_listener::shut_down(bool remove_from_runtime, close_reason why) {
   close_sockets(std::move(closing));
   auto owner = runtime_.lock();
   if (owner) {
-    const connection_context* mine = context_.get();
+    const void* mine = this;
     owner->on_every_worker([mine, why](worker& w) {
       w.for_each_connection([mine, why](stream_connection& conn) {
-        if (&conn.context() == mine) {
+        if (conn.context().owner == mine) {
           conn.terminate(why);
         }
       });

@@ -2,8 +2,10 @@
 // A listener for the stream transports (tcp, tls, unix).
 //
 // tcp/tls: one SO_REUSEPORT socket per acceptor (default: one per worker); the kernel spreads
-// new connections and each stays on the worker that accepted it. unix: one socket (the kernel
-// cannot spread those); accepted connections go to the least-loaded worker.
+// new connections and each stays on the worker that accepted it. acceptor_mode=balanced: one
+// socket (or `acceptors`), and each accepted connection goes to the least-loaded worker, which
+// evens out few, long-lived peers that the kernel's hash may pile on one worker. unix: one socket
+// (the kernel cannot spread those), handed over like balanced.
 // Accept path: acceptor (accept4, bounded per turn) → max_connections (reset, or pause the
 // acceptors) → socket options → stream_connection (transport handshake → protocol::on_open).
 // Thread safety: the public methods are safe from any thread.
@@ -19,12 +21,11 @@
 #include "core/token_bucket.hpp"
 #include "core/worker.hpp"
 #include "listener/acceptor.hpp"
+#include "listener/accept_setup.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/runtime.hpp"
 
 namespace polyport::detail {
-
-class tls_context;
 
 class stream_listener final : public listener, public std::enable_shared_from_this<stream_listener> {
  public:
@@ -40,7 +41,8 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   std::string_view scheme() const override { return plan_.scheme; }
   polyport::transport transport() const override { return plan_.transport; }
   const endpoint& local() const override { return local_; }
-  const polyport::options& options() const override { return plan_.opts; }
+  polyport::options options() const override { return setup_.load()->opts; }
+  result<void> update(const polyport::options& changes) override;
   connection_stats stats() const override { return stats_->snapshot(); }
   std::size_t max_connections() const override { return max_connections_.load(std::memory_order_relaxed); }
   void set_max_connections(std::size_t limit) override;
@@ -63,11 +65,16 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   result<void> open_sockets(runtime::state& owner);
   void close_sockets(std::vector<std::shared_ptr<acceptor>> closing);
   bool may_accept() const;
+  bool balanced() const;
   void accepted(worker& owner, int fd, const endpoint& remote);
   void adopt(worker& home, int fd, const endpoint& remote);
   void reject(worker& home, int fd, close_reason why);
   // The accept-time checks that need no bytes from the peer; nullopt when it may come in.
-  std::optional<close_reason> refusal(const endpoint& remote);
+  std::optional<close_reason> refusal(const accept_setup& setup, const endpoint& remote);
+  // What every accept setup of this listener shares: stats, rules, hooks, the byte bucket.
+  connection_context shared_context_parts(const runtime::state& owner);
+  // listener_rate_limit: creates the shared bucket, or changes its rate (its connections keep it).
+  void set_listener_rate_limit(const polyport::options& opts);
   void connection_closed();
   void wake_acceptors();
   void shut_down(bool remove_from_runtime, close_reason why);
@@ -75,19 +82,19 @@ class stream_listener final : public listener, public std::enable_shared_from_th
   std::weak_ptr<runtime::state> runtime_;
   route_plan plan_;
   std::shared_ptr<void> user_data_;
-  std::shared_ptr<tls_context> tls_;
   std::shared_ptr<stats_sink> stats_;
-  std::shared_ptr<connection_context> context_;
+  // Read by every accept; replaced whole by update().
+  std::atomic<std::shared_ptr<const accept_setup>> setup_;
+  std::shared_ptr<shared_token_bucket> shared_rate_limit_;  // listener_rate_limit
+  std::mutex update_mutex_;                                 // one update() at a time
   endpoint local_;
-  overload_policy policy_;
+  std::atomic<overload_policy> policy_;
   std::atomic<std::size_t> max_connections_;
   std::atomic<bool> running_{false};
   std::atomic<bool> suspended_{false};
   mutable std::atomic<bool> acceptors_parked_{false};  // set by the accept gate
   std::atomic<bool> draining_{false};
   polyport::access_rules rules_;
-  // proxy_trusted: who may send a PROXY header; null when anyone may.
-  std::unique_ptr<polyport::access_rules> trusted_proxies_;
   // max_conn_rate: one bucket shared by every acceptor, consulted while the limit is on.
   shared_token_bucket connection_rate_;
   std::atomic<bool> connection_rate_on_{false};

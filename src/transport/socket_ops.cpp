@@ -188,12 +188,28 @@ result<int> open_stream_socket(const endpoint& to) {
   return fd;
 }
 
+void reset_on_close(int fd) {
+  linger hard{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+}
+
 void apply_stream_options(int fd, bool is_tcp, const options& opts) {
   if (is_tcp) {
     set_flag(fd, IPPROTO_TCP, TCP_NODELAY, opts.nodelay.value_or(true) ? 1 : 0);
-    if (opts.keepalive) {
-      set_flag(fd, SOL_SOCKET, SO_KEEPALIVE, *opts.keepalive ? 1 : 0);
+    bool probes_tuned = opts.keepalive_idle || opts.keepalive_interval || opts.keepalive_count;
+    if (opts.keepalive || probes_tuned) {
+      set_flag(fd, SOL_SOCKET, SO_KEEPALIVE, opts.keepalive.value_or(true) ? 1 : 0);
     }
+    for (auto [option, value] : {std::pair{TCP_KEEPIDLE, opts.keepalive_idle}, std::pair{TCP_KEEPINTVL, opts.keepalive_interval},
+                                 std::pair{TCP_KEEPCNT, opts.keepalive_count}}) {
+      if (value) {
+        set_flag(fd, IPPROTO_TCP, option, static_cast<int>(*value));
+      }
+    }
+  }
+  if (opts.reset_on_close.value_or(false)) {
+    // A positive linger is not offered: on Linux it would block the worker inside close(2).
+    reset_on_close(fd);
   }
   if (opts.sndbuf) {
     set_flag(fd, SOL_SOCKET, SO_SNDBUF, static_cast<int>(*opts.sndbuf));

@@ -36,8 +36,11 @@ result<int> open_unix_listen_socket(const std::string& path, int backlog);
 // A non-blocking socket for connecting to `to`.
 result<int> open_stream_socket(const endpoint& to);
 
-// nodelay (default on for TCP), keepalive, sndbuf, rcvbuf.
+// nodelay (default on for TCP), keepalive and its probes, sndbuf, rcvbuf, reset_on_close.
 void apply_stream_options(int fd, bool is_tcp, const options& opts);
+
+// Makes close(2) send a TCP reset at once (SO_LINGER 0), dropping what the kernel still holds.
+void reset_on_close(int fd);
 
 // Resolves a listener's host (an IP literal, any-address or a name) through the system resolver.
 result<ip_address> resolve_listen_address(const std::string& host, bool any_v6, bool any_v4);

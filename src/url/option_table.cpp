@@ -119,6 +119,15 @@ result<void> add_trusted_proxies(options& o, std::string_view value) {
   return {};
 }
 
+// esockd's tune_buffer grows the Erlang driver's per-socket buffer to the kernel's; polyport has
+// no per-connection read buffer (reads land in the worker's), so there is nothing to tune.
+result<void> refuse_tune_buffer(options&, std::string_view) {
+  return error{"does not apply to polyport: there is no per-connection read buffer to tune (reads land in a "
+               "buffer of the worker; see sndbuf and rcvbuf)"};
+}
+
+bool never_set(const options&) { return false; }
+
 // allow= and deny= add rules; every other option replaces its earlier value.
 template <bool allow>
 result<void> add_rules(options& o, std::string_view value) {
@@ -167,11 +176,12 @@ constexpr std::array table{
     parsed<&options::transport, parse_transport>("transport", now),
     milliseconds<&options::idle_timeout, 0>("idle_timeout", now),
     milliseconds<&options::connect_timeout, 1>("connect_timeout", now),
-    milliseconds<&options::send_timeout, 1>("send_timeout", later),
+    milliseconds<&options::send_timeout, 0>("send_timeout", now),
     number<&options::max_connections, 1, max_int>("max_connections", now),
     parsed<&options::max_connections_policy, parse_overload_policy>("max_connections_policy", now),
     number<&options::acceptors, 1, 1024>("tcp_listeners", now),
     number<&options::acceptors, 1, 1024>("acceptors", now),
+    parsed<&options::acceptor_mode, parse_acceptor_mode>("acceptor_mode", now),
     number<&options::backlog, 1, 65535>("backlog", now),
     parsed<&options::host, parse_non_empty_text>("host", now),
     parsed<&options::path, parse_non_empty_text>("path", now),
@@ -190,6 +200,12 @@ constexpr std::array table{
     boolean<&options::force_new>("force_new", now),
     boolean<&options::nodelay>("nodelay", now),
     boolean<&options::keepalive>("keepalive", now),
+    // Linux's bounds for TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT.
+    number<&options::keepalive_idle, 1, 32767>("keepalive_idle", now),
+    number<&options::keepalive_interval, 1, 32767>("keepalive_interval", now),
+    number<&options::keepalive_count, 1, 127>("keepalive_count", now),
+    boolean<&options::reset_on_close>("reset_on_close", now),
+    option_descriptor{"tune_buffer", &refuse_tune_buffer, &never_set, true, true},
     number<&options::sndbuf, 1, gibibyte>("sndbuf", now),
     number<&options::rcvbuf, 1, gibibyte>("rcvbuf", now),
     boolean<&options::udp_stun_reply>("udp_stun_reply", later),
@@ -206,8 +222,10 @@ constexpr std::array table{
     option_descriptor{"proxy_trusted", &add_trusted_proxies, &is_set<&options::proxy_trusted>, false, true},
     parsed<&options::max_conn_rate, parse_connection_rate>("max_conn_rate", now),
     number<&options::max_conn_burst, 1, max_uint32>("max_conn_burst", now),
-    number<&options::rate_limit, 1, max_uint64>("rate_limit", later),
-    number<&options::rate_limit_burst, 1, max_uint64>("rate_limit_burst", later),
+    number<&options::rate_limit, 1, max_uint64>("rate_limit", now),
+    number<&options::rate_limit_burst, 1, max_uint64>("rate_limit_burst", now),
+    number<&options::listener_rate_limit, 1, max_uint64>("listener_rate_limit", now),
+    number<&options::listener_rate_limit_burst, 1, max_uint64>("listener_rate_limit_burst", now),
 };
 
 }  // namespace

@@ -43,6 +43,21 @@ constexpr std::array<std::pair<overload_policy, std::string_view>, 2> overload_p
     {overload_policy::pause, "pause"},
 }};
 
+constexpr std::array<std::pair<acceptor_mode, std::string_view>, 2> acceptor_mode_names{{
+    {acceptor_mode::reuseport, "reuseport"},
+    {acceptor_mode::balanced, "balanced"},
+}};
+
+template <class Names, class Value>
+std::string_view name_of(const Names& names, Value value) {
+  for (const auto& [known, name] : names) {
+    if (known == value) {
+      return name;
+    }
+  }
+  return "unknown";
+}
+
 bool is_token_char(char c) {
   auto byte = static_cast<unsigned char>(c);
   return byte > 0x20 && byte < 0x7f && std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
@@ -117,6 +132,14 @@ result<overload_policy> parse_overload_policy(std::string_view text) {
   return *found;
 }
 
+result<acceptor_mode> parse_acceptor_mode(std::string_view text) {
+  auto found = find_name(acceptor_mode_names, text);
+  if (!found) {
+    return error{"expected reuseport or balanced"};
+  }
+  return *found;
+}
+
 result<std::vector<std::string>> parse_tls_versions(std::string_view text) {
   bool tls12 = false;
   bool tls13 = false;
@@ -186,31 +209,12 @@ result<std::string> parse_ws_proto(std::string_view text) {
 
 namespace polyport {
 
-std::string_view to_string(framing f) {
-  for (const auto& [value, name] : detail::framing_names) {
-    if (value == f) {
-      return name;
-    }
-  }
-  return "unknown";
-}
+std::string_view to_string(framing f) { return detail::name_of(detail::framing_names, f); }
 
-std::string_view to_string(overload_policy policy) {
-  for (const auto& [value, name] : detail::overload_policy_names) {
-    if (value == policy) {
-      return name;
-    }
-  }
-  return "unknown";
-}
+std::string_view to_string(overload_policy policy) { return detail::name_of(detail::overload_policy_names, policy); }
 
-std::string_view to_string(proxy_protocol_mode mode) {
-  for (const auto& [value, name] : detail::proxy_protocol_names) {
-    if (value == mode) {
-      return name;
-    }
-  }
-  return "unknown";
-}
+std::string_view to_string(acceptor_mode mode) { return detail::name_of(detail::acceptor_mode_names, mode); }
+
+std::string_view to_string(proxy_protocol_mode mode) { return detail::name_of(detail::proxy_protocol_names, mode); }
 
 }  // namespace polyport

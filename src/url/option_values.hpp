@@ -25,6 +25,7 @@ result<polyport::transport> parse_transport(std::string_view text);
 result<framing> parse_framing(std::string_view text);
 result<proxy_protocol_mode> parse_proxy_protocol(std::string_view text);
 result<overload_policy> parse_overload_policy(std::string_view text);
+result<acceptor_mode> parse_acceptor_mode(std::string_view text);
 
 // "tlsv1.2", "tlsv1.3", or both joined by "+" or ","; returned in that order, once each.
 result<std::vector<std::string>> parse_tls_versions(std::string_view text);

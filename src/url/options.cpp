@@ -77,6 +77,16 @@ result<options> options_from_url(const url& u) {
   return o;
 }
 
+result<options> options_from_params(std::string_view params) {
+  // Parameters after an any-address, which sets no host option.
+  auto parsed = parse_url("params://0.0.0.0;" + std::string(params));
+  if (!parsed) {
+    return error{"invalid parameters \"" + detail::excerpt(params) + "\": " + parsed.error().message};
+  }
+  parsed->text = std::string(params);
+  return options_from_url(*parsed);
+}
+
 options merge_options(const options& from_url, const options& from_code) {
   options merged = from_url;
   merge_field(merged.transport, from_code.transport);
@@ -87,6 +97,7 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.max_connections, from_code.max_connections);
   merge_field(merged.max_connections_policy, from_code.max_connections_policy);
   merge_field(merged.acceptors, from_code.acceptors);
+  merge_field(merged.acceptor_mode, from_code.acceptor_mode);
   merge_field(merged.backlog, from_code.backlog);
   merge_field(merged.host, from_code.host);
   merge_field(merged.path, from_code.path);
@@ -105,6 +116,10 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.force_new, from_code.force_new);
   merge_field(merged.nodelay, from_code.nodelay);
   merge_field(merged.keepalive, from_code.keepalive);
+  merge_field(merged.keepalive_idle, from_code.keepalive_idle);
+  merge_field(merged.keepalive_interval, from_code.keepalive_interval);
+  merge_field(merged.keepalive_count, from_code.keepalive_count);
+  merge_field(merged.reset_on_close, from_code.reset_on_close);
   merge_field(merged.sndbuf, from_code.sndbuf);
   merge_field(merged.rcvbuf, from_code.rcvbuf);
   merge_field(merged.udp_stun_reply, from_code.udp_stun_reply);
@@ -121,6 +136,8 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.max_conn_burst, from_code.max_conn_burst);
   merge_field(merged.rate_limit, from_code.rate_limit);
   merge_field(merged.rate_limit_burst, from_code.rate_limit_burst);
+  merge_field(merged.listener_rate_limit, from_code.listener_rate_limit);
+  merge_field(merged.listener_rate_limit_burst, from_code.listener_rate_limit_burst);
   merge_field(merged.user, from_code.user);
   merge_field(merged.password, from_code.password);
   merge_field(merged.metadata, from_code.metadata);
@@ -136,6 +153,14 @@ result<void> check_supported(const options& o) {
   for (const detail::option_descriptor& descriptor : detail::option_table()) {
     if (!descriptor.supported && descriptor.is_set(o)) {
       return error{"option \"" + std::string(descriptor.name) + "\" is not supported yet"};
+    }
+  }
+  if (o.keepalive == false) {
+    for (auto [name, value] : {std::pair{"keepalive_idle", o.keepalive_idle}, std::pair{"keepalive_interval", o.keepalive_interval},
+                               std::pair{"keepalive_count", o.keepalive_count}}) {
+      if (value) {
+        return error{"option \"" + std::string(name) + "\" needs keepalive, which is off"};
+      }
     }
   }
   return {};

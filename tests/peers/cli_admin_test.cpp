@@ -102,5 +102,18 @@ TEST_F(cli_admin_test, max_connections_changes_at_run_time) {
   EXPECT_THAT(admin({"stats"}).output, HasSubstr("closed.max_connections=1"));
 }
 
+TEST_F(cli_admin_test, options_update_while_the_server_runs_or_not_at_all) {
+  auto refused = admin({"update", "0", "max_connections=1;backlog=5"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("cannot change backlog"));
+  ASSERT_EQ(admin({"update", "0", "deny=all"}).exit_code, 0);
+  EXPECT_NE(send("refused").exit_code, 0);
+  ASSERT_EQ(admin({"update", "0", "allow=all"}).exit_code, 0);
+  EXPECT_EQ(send("welcome").exit_code, 0);
+  auto bad = admin({"update", "0", "idle_timeout=soon"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("idle_timeout=soon"));
+}
+
 }  // namespace
 }  // namespace polyport::testing

@@ -47,10 +47,12 @@ auto fields(const options& o) {
   return std::tie(o.transport, o.idle_timeout, o.connect_timeout, o.send_timeout, o.proxy_protocol_timeout,
                   o.max_connections, o.acceptors, o.backlog, o.host, o.path, o.ws_proto, o.class_name, o.tls.certfile,
                   o.tls.keyfile, o.tls.cacertfile, o.tls.password, o.tls.verify, o.tls.depth, o.tls.versions,
-                  o.tcp_packet, o.max_frame, o.no_dns_cache, o.force_new, o.nodelay, o.keepalive, o.sndbuf, o.rcvbuf,
+                  o.tcp_packet, o.max_frame, o.no_dns_cache, o.force_new, o.nodelay, o.keepalive, o.keepalive_idle,
+                  o.keepalive_interval, o.keepalive_count, o.reset_on_close, o.acceptor_mode, o.sndbuf, o.rcvbuf,
                   o.udp_stun_reply, o.udp_no_connections, o.udp_to_tcp, o.udp_starts_tcp, o.udp_max_size,
                   o.sctp_out_streams, o.sctp_in_streams, o.access_rules, o.proxy_protocol, o.max_conn_rate,
-                  o.max_conn_burst, o.rate_limit, o.rate_limit_burst, o.user, o.password, o.metadata);
+                  o.max_conn_burst, o.rate_limit, o.rate_limit_burst, o.listener_rate_limit,
+                  o.listener_rate_limit_burst, o.user, o.password, o.metadata);
 }
 
 cidr network(std::string_view text) {
@@ -116,7 +118,7 @@ TEST(option_values, durations) {
   EXPECT_EQ(options_ok("echo://h;connect_timeout=2000").connect_timeout, milliseconds(2000));
   EXPECT_EQ(value_error("connect_timeout=0"), "must be from 1 to 4294967295 milliseconds");
   EXPECT_EQ(options_ok("echo://h;send_timeout=10").send_timeout, milliseconds(10));
-  EXPECT_EQ(value_error("send_timeout=0"), "must be from 1 to 4294967295 milliseconds");
+  EXPECT_EQ(options_ok("echo://h;send_timeout=0").send_timeout, milliseconds(0));  // never
   EXPECT_EQ(options_ok("echo://h;proxy_protocol_timeout=3000").proxy_protocol_timeout, milliseconds(3000));
   EXPECT_EQ(value_error("proxy_protocol_timeout=x"), "expected a whole number of milliseconds");
 }
@@ -360,6 +362,11 @@ options every_field_set(int n) {
   o.force_new = n == 1;
   o.nodelay = n == 1;
   o.keepalive = n == 1;
+  o.keepalive_idle = n;
+  o.keepalive_interval = n + 1;
+  o.keepalive_count = n + 2;
+  o.reset_on_close = n == 1;
+  o.acceptor_mode = n == 1 ? acceptor_mode::reuseport : acceptor_mode::balanced;
   o.sndbuf = n;
   o.rcvbuf = n;
   o.udp_stun_reply = n == 1;
@@ -375,6 +382,8 @@ options every_field_set(int n) {
   o.max_conn_burst = n;
   o.rate_limit = n;
   o.rate_limit_burst = n;
+  o.listener_rate_limit = n;
+  o.listener_rate_limit_burst = n;
   o.user = "user" + std::to_string(n);
   o.password = "password" + std::to_string(n);
   o.metadata = {{"k", std::to_string(n)}};
@@ -446,7 +455,9 @@ TEST(check_supported, every_built_option_passes) {
       "echo://h/p;transport=tls;idle_timeout=0;connect_timeout=1;max_connections=5;tcp_listeners=2;acceptors=3;"
       "backlog=9;host=x;path=/y;class=c;tls_certfile=c;tls_keyfile=k;tls_cacertfile=ca;tls_password=p;"
       "tls_verify=yes;tls_depth=2;tls_versions=tlsv1.3;tcp_packet=4;max_frame=100;force_new;no_dns_cache;"
-      "nodelay;keepalive;sndbuf=1;rcvbuf=1;ws_proto=chat?meta=1");
+      "nodelay;keepalive;keepalive_idle=60;keepalive_interval=10;keepalive_count=3;reset_on_close;sndbuf=1;rcvbuf=1;"
+      "send_timeout=1000;rate_limit=1;rate_limit_burst=2;listener_rate_limit=3;listener_rate_limit_burst=4;"
+      "acceptor_mode=balanced;ws_proto=chat?meta=1");
   auto checked = check_supported(o);
   EXPECT_TRUE(checked.ok()) << checked.error().message;
 }
@@ -460,9 +471,6 @@ TEST(check_supported, options_not_built_yet_are_named) {
            {"udp_to_tcp=no", "udp_to_tcp"},
            {"udp_starts_tcp", "udp_starts_tcp"},
            {"udp_max_size=100", "udp_max_size"},
-           {"rate_limit=1", "rate_limit"},
-           {"rate_limit_burst=1", "rate_limit_burst"},
-           {"send_timeout=1", "send_timeout"},
        }) {
     auto checked = check_supported(options_ok("echo://h;transport=tcp;" + std::string(param)));
     ASSERT_FALSE(checked.ok()) << param;
@@ -470,7 +478,31 @@ TEST(check_supported, options_not_built_yet_are_named) {
   }
 }
 
+TEST(check_supported, keepalive_probes_need_keepalive) {
+  EXPECT_TRUE(check_supported(options_ok("echo://h;keepalive_idle=5")).ok());
+  EXPECT_TRUE(check_supported(options_ok("echo://h;keepalive=yes;keepalive_count=5")).ok());
+  auto checked = check_supported(options_ok("echo://h;keepalive=no;keepalive_interval=5"));
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(checked.error().message, "option \"keepalive_interval\" needs keepalive, which is off");
+}
+
+TEST(option_values, socket_tuning) {
+  options o = options_ok("echo://h;keepalive_idle=32767;keepalive_interval=1;keepalive_count=127;reset_on_close");
+  EXPECT_EQ(o.keepalive_idle, 32767u);
+  EXPECT_EQ(o.keepalive_interval, 1u);
+  EXPECT_EQ(o.keepalive_count, 127u);
+  EXPECT_EQ(o.reset_on_close, true);
+  EXPECT_EQ(value_error("keepalive_idle=0"), "must be from 1 to 32767");
+  EXPECT_EQ(value_error("keepalive_count=128"), "must be from 1 to 127");
+  EXPECT_EQ(options_ok("echo://h;acceptor_mode=Balanced").acceptor_mode, acceptor_mode::balanced);
+  EXPECT_EQ(value_error("acceptor_mode=random"), "expected reuseport or balanced");
+  EXPECT_EQ(options_ok("echo://h;listener_rate_limit=5;listener_rate_limit_burst=6").listener_rate_limit_burst, 6u);
+  EXPECT_NE(value_error("tune_buffer").find("does not apply to polyport"), std::string::npos);
+}
+
 TEST(option_names, to_string) {
+  EXPECT_EQ(to_string(acceptor_mode::reuseport), "reuseport");
+  EXPECT_EQ(to_string(acceptor_mode::balanced), "balanced");
   EXPECT_EQ(to_string(framing::raw), "raw");
   EXPECT_EQ(to_string(framing::length1), "1");
   EXPECT_EQ(to_string(framing::length2), "2");

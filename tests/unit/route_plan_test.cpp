@@ -60,9 +60,9 @@ TEST_F(route_plan_test, a_transport_the_protocol_does_not_offer_is_refused) {
 TEST_F(route_plan_test, features_not_built_yet_are_refused_by_name) {
   auto udp = plan_listener(registry_, "echo://127.0.0.1:1;transport=udp", {});
   ASSERT_FALSE(udp);
-  auto send_timeout = plan_listener(registry_, "echo://127.0.0.1:1;send_timeout=5", {});
-  ASSERT_FALSE(send_timeout);
-  EXPECT_THAT(send_timeout.error().message, HasSubstr("option \"send_timeout\" is not supported yet"));
+  auto udp_max_size = plan_listener(registry_, "echo://127.0.0.1:1;udp_max_size=100", {});
+  ASSERT_FALSE(udp_max_size);
+  EXPECT_THAT(udp_max_size.error().message, HasSubstr("option \"udp_max_size\" is not supported yet"));
 }
 
 TEST_F(route_plan_test, connecting_takes_the_default_port_or_names_its_absence) {

@@ -38,6 +38,24 @@ TEST(token_bucket, a_failed_take_takes_nothing) {
   EXPECT_TRUE(bucket.try_take(0, t0));  // nothing is always there
 }
 
+TEST(token_bucket, take_up_to_takes_what_is_there) {
+  token_bucket bucket({10, 1s}, 5, t0);
+  EXPECT_EQ(bucket.take_up_to(3, t0), 3u);
+  EXPECT_EQ(bucket.take_up_to(3, t0), 2u);
+  EXPECT_EQ(bucket.take_up_to(3, t0), 0u);
+  EXPECT_EQ(bucket.take_up_to(3, t0 + 250ms), 2u);  // 2.5 tokens earned: the half stays
+  EXPECT_EQ(bucket.take_up_to(3, t0 + 300ms), 1u);
+}
+
+TEST(token_bucket, give_back_returns_tokens_up_to_the_capacity) {
+  token_bucket bucket({10, 1s}, 5, t0);
+  ASSERT_EQ(bucket.take_up_to(4, t0), 4u);
+  bucket.give_back(3);
+  EXPECT_EQ(bucket.available(t0), 4u);
+  bucket.give_back(max_u64);
+  EXPECT_EQ(bucket.available(t0), 5u);
+}
+
 TEST(token_bucket, refills_at_the_rate_up_to_the_capacity) {
   token_bucket bucket({10, 1s}, 5, t0);
   ASSERT_TRUE(bucket.try_take(5, t0));
@@ -314,6 +332,9 @@ TEST(shared_token_bucket, forwards_every_call) {
   EXPECT_EQ(bucket.rate(), (token_rate{20, 1s}));
   EXPECT_EQ(bucket.capacity(), 4u);
   EXPECT_EQ(bucket.time_until(1, t0), 50ms);
+  EXPECT_EQ(bucket.take_up_to(9, t0 + 1s), 4u);
+  bucket.give_back(1);
+  EXPECT_EQ(bucket.available(t0 + 1s), 1u);
 }
 
 }  // namespace
