@@ -50,13 +50,13 @@ std::string describe_exit(int status) {
   return text;
 }
 
-// Parses "listening <scheme> tcp|udp 127.0.0.1:PORT"; 0 when the line is something else.
+// Parses "listening <scheme> <transport> 127.0.0.1:PORT" (tcp, http, ws); 0 for anything else.
 int port_from_line(const std::string& line) {
   std::istringstream words(line);
   std::string verb, scheme, transport, address;
   words >> verb >> scheme >> transport >> address;
   const auto colon = address.rfind(':');
-  if (verb != "listening" || (transport != "tcp" && transport != "udp") || colon == std::string::npos) {
+  if (verb != "listening" || transport.empty() || colon == std::string::npos) {
     return 0;
   }
   return std::atoi(address.c_str() + colon + 1);
@@ -122,7 +122,7 @@ void server_process::wait_for_listening_line() {
       }
     }
   }
-  throw std::runtime_error(name_ + " printed no `listening ... tcp 127.0.0.1:PORT` line within 10 s");
+  throw std::runtime_error(name_ + " printed no `listening ... 127.0.0.1:PORT` line within 10 s");
 }
 
 std::chrono::microseconds server_process::cpu_time() const {

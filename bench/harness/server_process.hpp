@@ -1,5 +1,5 @@
 // A benchmarked echo server running as a child process: started through /bin/sh, ready once it
-// prints `listening <scheme> tcp|udp 127.0.0.1:PORT`, measured through /proc, stopped with SIGTERM.
+// prints `listening <scheme> <transport> 127.0.0.1:PORT`, measured through /proc, stopped with SIGTERM.
 // Later stdout output stays in the pipe unread: a server printing more than the pipe holds
 // (64 KiB) would block, so log to stderr, which is passed through.
 // Thread-safety: distinct objects safe; one object from one thread only.

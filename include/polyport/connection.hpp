@@ -2,6 +2,7 @@
 // A live connection as a protocol sees it, and a handle to reach it from other threads.
 //
 //   socket ─▶ transport (tcp/tls/unix) ─▶ cumulation buffer ─▶ protocol::on_data ─▶ on_message
+//   (ws/wss: socket ─▶ WebSocket frames ─▶ whole messages ─▶ protocol::on_message)
 //   socket ◀─ outbound queue (one write in flight; watermarks → on_writable) ◀─ connection::send
 //
 // Thread safety of `connection`: distinct objects: safe. Shared objects: unsafe; call only from
@@ -60,11 +61,20 @@ class connection {
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  // Sends a message: framed by the connection's framer (a length prefix for tcp_packet=1|2|4),
-  // queued when the socket is busy. Returns false when the connection is closing or the message
+  // Sends a message: framed by the connection's framer (a length prefix for tcp_packet=1|2|4;
+  // on ws and wss one binary WebSocket message), queued when the socket is busy. Returns false when the connection is closing or the message
   // is larger than the framer allows (then the connection stays open). Owning worker only.
   virtual bool send(std::span<const std::byte> message) = 0;
   bool send(std::string_view message) { return send(std::as_bytes(std::span(message.data(), message.size()))); }
+
+  // WebSocket (ws, wss): sends a text message (the bytes must be UTF-8); on other transports the
+  // same as send(). Owning worker only.
+  virtual bool send_text(std::string_view text) { return send(text); }
+  // WebSocket: true while on_message handles a text message; false for binary messages and on
+  // other transports.
+  virtual bool message_is_text() const { return false; }
+  // WebSocket: the subprotocol agreed in the handshake (ws_proto), or empty.
+  virtual std::string_view subprotocol() const { return {}; }
 
   // Closes after the queued bytes are written; on_close follows once, with `reason` and
   // `detail` (protocols report their own errors this way, e.g. frame_error). Owning worker only.

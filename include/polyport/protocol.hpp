@@ -3,7 +3,7 @@
 // valid (it reads and drops bytes, and closes on idle). Register it under a URL scheme with
 // runtime::register_protocol. NkPACKET's callbacks map as: transports/default_port/naptr → the same;
 // conn_init → on_open; conn_parse → on_data / on_message; conn_timeout → on_idle;
-// conn_stop → on_close; listen_init / listen_stop → on_listen / on_listen_stop.
+// conn_stop → on_close; listen_init / listen_stop → on_listen / on_listen_stop; http_init → on_http.
 //
 // Thread safety: one protocol object serves every connection of its listeners on every worker,
 // concurrently. Keep per-connection data in connection state (connection::emplace_state), not
@@ -21,6 +21,7 @@
 #include "polyport/close_reason.hpp"
 #include "polyport/connection.hpp"
 #include "polyport/framer.hpp"
+#include "polyport/http.hpp"
 #include "polyport/options.hpp"
 #include "polyport/transport.hpp"
 
@@ -37,7 +38,7 @@ class protocol {
   // --- Resolving a URL (called on the caller's thread) ---
 
   // The transports this protocol runs on; the first is used when a URL names none.
-  // Default: tcp, tls, unix.
+  // Default: tcp, tls, unix, ws, wss.
   virtual std::vector<polyport::transport> transports(std::string_view scheme) const;
   // The port for a URL that gives none; nullopt: such a URL is an error (listeners pick any port).
   virtual std::optional<std::uint16_t> default_port(polyport::transport transport) const;
@@ -67,6 +68,11 @@ class protocol {
 
   // One whole message (a frame of the framer, or each read with tcp_packet=raw).
   virtual void on_message(connection& conn, std::span<const std::byte> message);
+
+  // One HTTP request on an http or https listener (NkPACKET's http_init): fill in `response`,
+  // which is written when this returns. Requests of one connection (pipelined or kept alive)
+  // come one at a time, in order. Default: 404.
+  virtual void on_http(connection& conn, const http_request& request, http_response& response);
 
   // No bytes sent or received for idle_timeout. Default: close.
   virtual idle_action on_idle(connection& conn);

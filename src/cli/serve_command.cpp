@@ -7,6 +7,7 @@
 #include "cli/admin_protocol.hpp"
 #include "cli/commands.hpp"
 #include "polyport/echo_protocol.hpp"
+#include "polyport/http_hello_protocol.hpp"
 #include "polyport/runtime.hpp"
 #include "polyport/stun_server.hpp"
 
@@ -49,6 +50,7 @@ int run_serve(const serve_arguments& arguments) {
   server.register_protocol("echo", std::make_shared<echo_protocol>());
   // Listens once UDP listeners run the scheme's responder (issue 4); until then refused clearly.
   server.register_protocol("stun", std::make_shared<stun::stun_protocol>());
+  server.register_protocol("http", std::make_shared<http_hello_protocol>());
 
   // Every URL is checked before anything listens: a typo must not leave half a server running.
   for (const auto& url : urls) {

@@ -9,8 +9,13 @@ namespace polyport::detail {
 std::string pool_key(const route_plan& route, const endpoint& destination) {
   std::string key = route.class_name + '|' + route.scheme + '|' + std::string(to_string(route.transport)) + '|' +
                     destination.to_string();
-  if (route.transport == transport::tls) {
+  if (route.transport == transport::tls || route.transport == transport::wss) {
     key += '|' + route.opts.host.value_or(route.host);
+  }
+  if (route.transport == transport::ws || route.transport == transport::wss) {
+    // A WebSocket connection was opened for one Host, path and subprotocol.
+    key += '|' + route.opts.host.value_or(route.host) + '|' + route.opts.path.value_or("/") + '|' +
+           route.opts.ws_proto.value_or("");
   }
   return key + proxy_send_key(route.opts);
 }

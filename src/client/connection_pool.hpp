@@ -15,8 +15,9 @@
 
 namespace polyport::detail {
 
-// (class, scheme, transport, address, TLS server name): TLS connections are only reused for the
-// name they were verified against.
+// (class, scheme, transport, address, TLS server name[, Host, path, ws_proto]): TLS connections
+// are only reused for the name they were verified against, WebSocket connections only for the
+// Host, path and subprotocol they were upgraded with.
 std::string pool_key(const route_plan& route, const endpoint& destination);
 
 class connection_pool {

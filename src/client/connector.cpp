@@ -133,7 +133,7 @@ class connect_attempt : public std::enable_shared_from_this<connect_attempt> {
     int fd = descriptor_->release();
     descriptor_.reset();
     std::unique_ptr<byte_stream> stream;
-    if (context_->transport == transport::tls) {
+    if (context_->transport == transport::tls || context_->transport == transport::wss) {
       auto tls = make_tls_context(tls_role::client, opts_.tls);
       if (!tls) {
         ::close(fd);

@@ -1,5 +1,7 @@
 #include "core/connection_context.hpp"
 
+#include <arpa/inet.h>
+
 #include <atomic>
 
 namespace polyport::detail {
@@ -8,6 +10,47 @@ std::uint64_t next_connection_id() {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
+
+namespace {
+
+bool is_ip_literal(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string text(host);
+  unsigned char address[16];
+  return ::inet_pton(AF_INET, text.c_str(), address) == 1 || ::inet_pton(AF_INET6, text.c_str(), address) == 1;
+}
+
+std::shared_ptr<const ws_settings> make_ws_settings(const route_plan& route, bool outbound) {
+  auto settings = std::make_shared<ws_settings>();
+  std::string path = route.opts.path.value_or("/");
+  if (path.empty() || path.front() != '/') {
+    path.insert(0, "/");
+  }
+  std::string proto = route.opts.ws_proto.value_or("");
+  if (outbound) {
+    std::string host = route.opts.host.value_or(route.host);
+    if (host.find(':') != std::string::npos && host.front() != '[') {
+      host = "[" + host + "]";
+    }
+    std::uint16_t port = route.port.value_or(0);
+    bool default_port = (route.transport == transport::ws && port == 80) || (route.transport == transport::wss && port == 443);
+    settings->host_header = default_port ? host : host + ":" + std::to_string(port);
+    settings->path = path;
+    settings->ws_proto = proto;
+  } else {
+    // A listener's IP address says where to listen, not which Host to accept.
+    if (route.opts.host && !is_ip_literal(*route.opts.host)) {
+      settings->accept.host = *route.opts.host;
+    }
+    settings->accept.path = path;
+    settings->accept.ws_proto = proto;
+  }
+  return settings;
+}
+
+}  // namespace
 
 std::shared_ptr<connection_context> make_connection_context(const route_plan& route, std::shared_ptr<void> user_data,
                                                             std::shared_ptr<stats_sink> own_stats,
@@ -27,6 +70,9 @@ std::shared_ptr<connection_context> make_connection_context(const route_plan& ro
   context->outbound = outbound;
   context->rate_limit = byte_rate_limit_from(route.opts.rate_limit, route.opts.rate_limit_burst);
   context->send_timeout = route.send_timeout();
+  if (route.transport == transport::ws || route.transport == transport::wss) {
+    context->ws = make_ws_settings(route, outbound);
+  }
   return context;
 }
 

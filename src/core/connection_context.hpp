@@ -11,6 +11,7 @@
 #include "core/read_throttle.hpp"
 #include "core/route_plan.hpp"
 #include "core/stats_sink.hpp"
+#include "core/ws_session.hpp"
 #include "polyport/access_rules.hpp"
 #include "polyport/connection.hpp"
 #include "polyport/framer.hpp"
@@ -46,6 +47,8 @@ struct connection_context {
   std::optional<proxy_protocol_mode> proxy_protocol;
   std::chrono::milliseconds proxy_timeout{5000};
   const access_rules* rules = nullptr;
+  // ws and wss: the WebSocket handshake's settings (null for other transports).
+  std::shared_ptr<const ws_settings> ws;
   // The listener (or connect call) whose connections these are: a listener's contexts change
   // with live updates, its owner does not.
   const void* owner = nullptr;

@@ -8,7 +8,7 @@
 namespace polyport {
 
 std::vector<polyport::transport> protocol::transports(std::string_view) const {
-  return {transport::tcp, transport::tls, transport::unix_stream};
+  return {transport::tcp, transport::tls, transport::unix_stream, transport::ws, transport::wss};
 }
 
 std::optional<std::uint16_t> protocol::default_port(polyport::transport) const {
@@ -58,6 +58,12 @@ std::size_t protocol::on_data(connection& conn, std::span<const std::byte> bytes
 }
 
 void protocol::on_message(connection&, std::span<const std::byte>) {}
+
+void protocol::on_http(connection&, const http_request&, http_response& response) {
+  response.status = 404;
+  response.set_header("Content-Type", "text/plain");
+  response.body = "not found\n";
+}
 
 idle_action protocol::on_idle(connection&) {
   return idle_action::close;

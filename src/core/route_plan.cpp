@@ -86,6 +86,10 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
       return route_error(u, "proxy_source (or a proxy_send_header) needs proxy_send=v1 or v2");
     }
     fill_default_port(*plan, true);
+    if (plan->transport == transport::http || plan->transport == transport::https) {
+      return route_error(u, "the HTTP client (transport " + std::string(to_string(plan->transport)) +
+                                ") is not supported yet");
+    }
     if (plan->transport != transport::unix_stream && plan->kind != host_kind::name && !plan->port) {
       return route_error(u, "no port, and the \"" + plan->scheme + "\" protocol has no default port for " +
                                 std::string(to_string(plan->transport)));

@@ -29,7 +29,14 @@ stream_connection::stream_connection(worker& owner, std::shared_ptr<const connec
       local_(std::move(local)),
       remote_(std::move(remote)),
       own_stats_(context_->own_stats->shard(owner.index())),
-      total_stats_(context_->total_stats->shard(owner.index())) {}
+      total_stats_(context_->total_stats->shard(owner.index())) {
+  if (context_->ws) {
+    ws_ = std::make_unique<ws_session>();
+  }
+  if (!context_->outbound && (context_->transport == transport::http || context_->transport == transport::https)) {
+    http_ = std::make_unique<http_session>(default_http_max_header, context_->max_frame);
+  }
+}
 
 stream_connection::~stream_connection() {
   if (registered_) {
@@ -68,6 +75,10 @@ void stream_connection::continue_handshake() {
   io_outcome outcome = stream_->handshake();
   switch (outcome.status) {
     case io_status::done:
+      if (ws_) {
+        ws_handshake_step();
+        return;
+      }
       become_open();
       return;
     case io_status::want_read:
@@ -99,22 +110,12 @@ void stream_connection::become_open() {
   if (!outbound_.empty()) {
     flush();
   }
+  if (ws_ && !cumulation_.empty() && phase_ == phase::open) {
+    ws_deliver({});  // frames that came with the upgrade
+  }
   if (phase_ == phase::open && !reading_paused_) {
     on_readable();
   }
-}
-
-template <class Callback>
-bool stream_connection::guarded(Callback&& callback) {
-  try {
-    callback();
-    return true;
-  } catch (const std::exception& failure) {
-    finish(close_reason::callback_error, failure.what());
-  } catch (...) {
-    finish(close_reason::callback_error, "unknown exception");
-  }
-  return false;
 }
 
 // Readiness is edge-triggered: a wait is a flag, and the next edge (new bytes, buffer space, a
@@ -177,7 +178,11 @@ void stream_connection::on_readable() {
       case io_status::done:
         stats_shard::add(own_stats_.bytes_in, outcome.bytes);
         stats_shard::add(total_stats_.bytes_in, outcome.bytes);
-        worker_.idle().touch(*this, worker_.reactor().now());
+        if (!http_) {
+          // HTTP counts activity per request instead (stream_connection_http.cpp): a client that
+          // drips a request byte by byte must not hold its slot forever.
+          worker_.idle().touch(*this, worker_.reactor().now());
+        }
         deliver(buffer.first(outcome.bytes));
         if (phase_ == phase::closed) {
           return;  // the protocol closed it: the stream is gone
@@ -210,7 +215,15 @@ void stream_connection::on_readable() {
   });
 }
 
-void stream_connection::deliver(std::span<const std::byte> bytes) {
+void stream_connection::deliver(std::span<std::byte> bytes) {
+  if (ws_) {
+    ws_deliver(bytes);
+    return;
+  }
+  if (http_) {
+    http_deliver(bytes);
+    return;
+  }
   bool had_leftovers = !cumulation_.empty();
   if (had_leftovers) {
     cumulation_.insert(cumulation_.end(), bytes.begin(), bytes.end());
@@ -228,6 +241,10 @@ void stream_connection::deliver(std::span<const std::byte> bytes) {
     finish(close_reason::callback_error, "on_data consumed more bytes than it was given");
     return;
   }
+  keep_unconsumed(input, consumed, had_leftovers);
+}
+
+void stream_connection::keep_unconsumed(std::span<const std::byte> input, std::size_t consumed, bool had_leftovers) {
   if (had_leftovers) {
     cumulation_.erase(cumulation_.begin(), cumulation_.begin() + static_cast<std::ptrdiff_t>(consumed));
   } else if (consumed < input.size()) {
@@ -249,6 +266,9 @@ bool stream_connection::send(std::span<const std::byte> message) {
   if (phase_ != phase::open && phase_ != phase::handshaking) {
     return false;
   }
+  if (ws_) {
+    return message.size() <= context_->max_frame && ws_send_frame(ws_opcode::binary, message);
+  }
   const polyport::framer& framing = *context_->framer;
   if (message.size() > framing.max_payload()) {
     return false;
@@ -258,10 +278,15 @@ bool stream_connection::send(std::span<const std::byte> message) {
   // One frame: length prefix (length framers), payload, delimiter (line and delimiter framers).
   std::array<std::span<const std::byte>, 3> frame{std::span<const std::byte>(prefix_bytes.data(), prefix_size), message,
                                                   framing.suffix()};
-  if (outbound_.empty() && phase_ == phase::open && !write_waiting_ && !write_wants_read_) {
-    return write_now(frame);
+  return write_or_queue(frame);
+}
+
+bool stream_connection::write_or_queue(std::span<const std::span<const std::byte>> parts) {
+  bool batching = ws_ && ws_->batching;
+  if (outbound_.empty() && phase_ == phase::open && !write_waiting_ && !write_wants_read_ && !batching) {
+    return write_now(parts);
   }
-  for (const auto& part : frame) {
+  for (const auto& part : parts) {
     outbound_.append(part);
   }
   watch_send();
@@ -407,6 +432,12 @@ std::string stream_connection::security() const {
 void stream_connection::close_with(close_reason reason, std::string detail) {
   if (phase_ == phase::closing || phase_ == phase::closed) {
     return;
+  }
+  if (ws_ && phase_ == phase::open && !ws_->close_sent) {
+    ws_send_close(ws_close_code_for(reason), {});
+    if (phase_ == phase::closed) {
+      return;
+    }
   }
   if (outbound_.empty() || phase_ != phase::open) {
     finish(reason, std::move(detail));

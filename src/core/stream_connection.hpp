@@ -1,9 +1,11 @@
 #pragma once
-// The connection of every stream transport (tcp, tls, unix): handshake, the read path into the
-// worker's buffer and the cumulation buffer, the outbound queue with watermarks, idle timeout and
-// the single close.
+// The connection of every stream transport (tcp, tls, unix, ws, wss): handshake, the read path
+// into the worker's buffer and the cumulation buffer, the outbound queue with watermarks, idle
+// timeout and the single close. ws and wss add a message layer (ws_session.hpp), http and https
+// a request layer (http_session.hpp).
 //
 //   readiness event ─▶ read into worker buffer ─▶ (append to cumulation if leftovers) ─▶ on_data
+//                                                  (ws, wss: ─▶ frames ─▶ on_message)
 //   send ─▶ write now if idle ─▶ rest to outbound_buffer ─▶ wait writable ─▶ flush ─▶ on_writable
 //
 // Thread safety: distinct objects: safe. Shared objects: unsafe; owning worker only.
@@ -21,7 +23,9 @@
 #include "core/outbound_buffer.hpp"
 #include "core/read_throttle.hpp"
 #include "core/readiness_reactor.hpp"
+#include "core/http_session.hpp"
 #include "core/worker.hpp"
+#include "core/ws_session.hpp"
 #include "polyport/connection.hpp"
 #include "transport/byte_stream.hpp"
 
@@ -52,6 +56,9 @@ class stream_connection final : public connection,
 
   // connection
   bool send(std::span<const std::byte> message) override;
+  bool send_text(std::string_view text) override;
+  bool message_is_text() const override { return ws_ && ws_->message_text; }
+  std::string_view subprotocol() const override { return ws_ ? std::string_view(ws_->subprotocol) : std::string_view(); }
   void close_with(close_reason reason, std::string detail) override;
   void pause_reading() override;
   void resume_reading() override;
@@ -103,7 +110,10 @@ class stream_connection final : public connection,
   void wait_writable();
   void on_readable();
   void on_writable_ready();
-  void deliver(std::span<const std::byte> bytes);
+  void deliver(std::span<std::byte> bytes);
+  // Keeps what `input` has beyond `consumed` for the next read, within max_frame.
+  void keep_unconsumed(std::span<const std::byte> input, std::size_t consumed, bool had_leftovers);
+  bool write_or_queue(std::span<const std::span<const std::byte>> parts);
   bool write_now(std::span<const std::span<const std::byte>> parts);
   void flush();
   // The stream reported `closed` or `failed`.
@@ -124,6 +134,21 @@ class stream_connection final : public connection,
   template <class Callback>
   bool guarded(Callback&& callback);
 
+  // http and https (stream_connection_http.cpp).
+  void http_deliver(std::span<std::byte> bytes);
+  void http_write(const std::string& bytes);
+
+  // ws and wss (stream_connection_ws.cpp).
+  void ws_handshake_step();
+  bool ws_read_handshake(std::span<const std::byte> received);
+  void ws_deliver(std::span<std::byte> bytes);
+  std::size_t ws_consume(std::span<std::byte> input);
+  void ws_frame(const ws_frame_header& header, std::span<std::byte> payload);
+  void ws_message(std::span<const std::byte> payload, bool text, bool compressed);
+  bool ws_send_frame(ws_opcode opcode, std::span<const std::byte> payload);
+  void ws_send_close(std::uint16_t code, std::string_view reason);
+  void ws_fail(std::uint16_t code, std::string why);
+
   worker& worker_;
   std::shared_ptr<const connection_context> context_;
   std::unique_ptr<byte_stream> stream_;
@@ -136,6 +161,8 @@ class stream_connection final : public connection,
   std::shared_ptr<std::atomic<bool>> open_flag_;  // made on the first ref()
   std::shared_ptr<stream_connection> self_;       // keeps it alive until it closes
   std::unique_ptr<rare_state> rare_;
+  std::unique_ptr<ws_session> ws_;      // ws and wss only
+  std::unique_ptr<http_session> http_;  // http and https listeners only
   phase phase_ = phase::created;
   bool registered_ = false;         // with the worker's readiness reactor
   bool read_waiting_ = false;
@@ -146,5 +173,19 @@ class stream_connection final : public connection,
   bool write_wants_read_ = false;  // TLS: a write needs the socket readable first
   bool peer_hung_up_ = false;      // the peer's FIN (or an error) is pending: read to the end
 };
+
+// Runs a protocol callback; one that throws closes this connection (callback_error).
+template <class Callback>
+bool stream_connection::guarded(Callback&& callback) {
+  try {
+    callback();
+    return true;
+  } catch (const std::exception& failure) {
+    finish(close_reason::callback_error, failure.what());
+  } catch (...) {
+    finish(close_reason::callback_error, "unknown exception");
+  }
+  return false;
+}
 
 }  // namespace polyport::detail

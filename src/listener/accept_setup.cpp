@@ -20,7 +20,7 @@ bool differs(const T& a, const T& b) {
 result<std::shared_ptr<const accept_setup>> make_accept_setup(const route_plan& plan, const connection_context& base) {
   auto setup = std::make_shared<accept_setup>();
   setup->opts = plan.opts;
-  if (plan.transport == transport::tls) {
+  if (plan.transport == transport::tls || plan.transport == transport::wss || plan.transport == transport::https) {
     auto tls = make_tls_context(tls_role::server, plan.opts.tls);
     if (!tls) {
       return tls.error();

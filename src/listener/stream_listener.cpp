@@ -63,7 +63,7 @@ void stream_listener::set_listener_rate_limit(const polyport::options& opts) {
 }
 
 result<void> stream_listener::check(const route_plan& plan) {
-  if (plan.transport == transport::tls) {
+  if (plan.transport == transport::tls || plan.transport == transport::wss || plan.transport == transport::https) {
     if (auto context = make_tls_context(tls_role::server, plan.opts.tls); !context) {
       return context.error();
     }

@@ -185,7 +185,7 @@ constexpr std::array table{
     number<&options::backlog, 1, 65535>("backlog", now),
     parsed<&options::host, parse_non_empty_text>("host", now),
     parsed<&options::path, parse_non_empty_text>("path", now),
-    parsed<&options::ws_proto, parse_ws_proto>("ws_proto", later),
+    parsed<&options::ws_proto, parse_ws_proto>("ws_proto", now),
     parsed<&options::class_name, parse_non_empty_text>("class", now),
     tls<&tls_options::certfile, parse_non_empty_text>("tls_certfile"),
     tls<&tls_options::keyfile, parse_non_empty_text>("tls_keyfile"),

@@ -19,6 +19,15 @@ std::vector<transport_case> datagram_transports() {
   return {{transport::udp, false}, {transport::udp, true}};
 }
 
+std::vector<transport_case> websocket_transports() {
+  return {
+      {transport::ws, false},
+      {transport::ws, true},
+      {transport::wss, false},
+      {transport::wss, true},
+  };
+}
+
 namespace {
 std::string name_of(const transport_case& c) {
   std::string name(to_string(c.kind));
@@ -65,7 +74,7 @@ std::string listen_url_for(const transport_case& c, std::string_view scheme, std
     return with_params(url, params);
   }
   url += "://" + loopback(c) + ":0;transport=" + std::string(to_string(c.kind));
-  if (c.kind == transport::tls) {
+  if (c.kind == transport::tls || c.kind == transport::wss) {
     url += ";tls_certfile=" + shared_identity().certfile + ";tls_keyfile=" + shared_identity().keyfile;
   }
   return with_params(url, params);
@@ -80,10 +89,15 @@ std::string connect_url_for(const transport_case& c, std::string_view scheme, co
   }
   url += "://" + loopback(c) + ":" + std::to_string(target.local().port) +
          ";transport=" + std::string(to_string(c.kind));
-  if (c.kind == transport::tls) {
+  if (c.kind == transport::tls || c.kind == transport::wss) {
     url += ";tls_cacertfile=" + shared_identity().certfile;
   }
   return with_params(url, params);
+}
+
+raw_peer transport_test::open_peer(const listener& target) const {
+  polyport::transport under = kind() == transport::ws ? transport::tcp : kind() == transport::wss ? transport::tls : kind();
+  return raw_peer::open(under, target.local());
 }
 
 std::shared_ptr<listener> transport_test::listen(runtime& rt, std::string_view scheme, std::string_view params,

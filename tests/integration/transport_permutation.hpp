@@ -32,6 +32,8 @@ void PrintTo(const transport_case& c, std::ostream* out);
 std::vector<transport_case> every_transport();
 // udp, udp6: for the suites whose tests make sense over datagrams (a peer cannot see a close).
 std::vector<transport_case> datagram_transports();
+// ws, ws6, wss, wss6: message transports, for tests through polyport's own client.
+std::vector<transport_case> websocket_transports();
 std::string case_name(const ::testing::TestParamInfo<transport_case>& info);
 
 // A self-signed identity for localhost, 127.0.0.1 and ::1, made once per test binary.
@@ -48,7 +50,7 @@ std::string connect_url_for(const transport_case& c, std::string_view scheme, co
 class transport_test : public ::testing::TestWithParam<transport_case> {
  protected:
   polyport::transport kind() const { return GetParam().kind; }
-  bool is_tls() const { return kind() == polyport::transport::tls; }
+  bool is_tls() const { return kind() == polyport::transport::tls || kind() == polyport::transport::wss; }
   bool is_datagram() const { return kind() == polyport::transport::udp; }
 
   std::string listen_url(std::string_view scheme, std::string_view params = "") const {
@@ -60,7 +62,8 @@ class transport_test : public ::testing::TestWithParam<transport_case> {
   // Starts a listener or throws (the test fails with the listener's error).
   std::shared_ptr<listener> listen(runtime& rt, std::string_view scheme, std::string_view params = "",
                                    std::shared_ptr<void> user_data = nullptr) const;
-  raw_peer open_peer(const listener& target) const { return raw_peer::open(kind(), target.local()); }
+  // ws and wss: the TCP or TLS connection under the WebSocket (the test speaks WebSocket itself).
+  raw_peer open_peer(const listener& target) const;
 
   temp_dir dir_;
 };

@@ -60,9 +60,9 @@ TEST_F(route_plan_test, a_transport_the_protocol_does_not_offer_is_refused) {
 TEST_F(route_plan_test, features_not_built_yet_are_refused_by_name) {
   auto dtls = plan_listener(registry_, "echo://127.0.0.1:1;transport=dtls", {});
   ASSERT_FALSE(dtls);
-  auto ws_proto = plan_listener(registry_, "echo://127.0.0.1:1;ws_proto=chat", {});
-  ASSERT_FALSE(ws_proto);
-  EXPECT_THAT(ws_proto.error().message, HasSubstr("option \"ws_proto\" is not supported yet"));
+  auto sctp = plan_listener(registry_, "echo://127.0.0.1:1;sctp_in_streams=2", {});
+  ASSERT_FALSE(sctp);
+  EXPECT_THAT(sctp.error().message, HasSubstr("option \"sctp_in_streams\" is not supported yet"));
 }
 
 TEST_F(route_plan_test, connecting_takes_the_default_port_or_names_its_absence) {

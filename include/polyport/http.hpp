@@ -1,0 +1,41 @@
+#pragma once
+// HTTP/1.1 messages as a protocol's on_http sees them (http and https listeners, RFC 9112).
+// The request is whole (its body read up to the listener's max_frame); the response is filled in
+// by on_http and written by polyport, which adds Content-Length, Date-free headers stay as given,
+// and Connection: close when the connection ends after it.
+// Thread safety: plain values; used on the connection's worker during on_http.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace polyport {
+
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+struct http_request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: "/a/b?x=1"
+  std::string path;    // the target without its query: "/a/b"
+  std::string query;   // after "?", or ""
+  int version = 11;    // 10 or 11
+  http_headers headers;
+  std::string body;
+
+  // The first header of that name (case-insensitive), or "".
+  std::string_view header(std::string_view name) const;
+};
+
+struct http_response {
+  int status = 200;
+  http_headers headers;
+  std::string body;
+
+  // Replaces every header of that name (case-insensitive) with one.
+  void set_header(std::string_view name, std::string_view value);
+  // A redirect (301, 302, 303, 307 or 308) to `location`, with a short text body.
+  void redirect(std::string_view location, int code = 302);
+};
+
+}  // namespace polyport

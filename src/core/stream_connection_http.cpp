@@ -1,0 +1,66 @@
+// The HTTP/1.1 request layer of stream_connection (http, https listeners): requests in order,
+// one on_http each, responses queued in the same order (pipelining), keep-alive as the request
+// asks. Bad requests get their status (400, 413, 431) and the connection closes, counted as
+// frame_error. The idle timeout restarts per whole request, not per read, so it bounds how
+// long one request (head and body) may take: slowloris cannot hold a slot. See http_session.hpp.
+
+#include "core/stream_connection.hpp"
+#include "polyport/protocol.hpp"
+
+namespace polyport::detail {
+
+void stream_connection::http_write(const std::string& bytes) {
+  std::array<std::span<const std::byte>, 1> parts{std::as_bytes(std::span(bytes.data(), bytes.size()))};
+  write_or_queue(parts);
+}
+
+void stream_connection::http_deliver(std::span<std::byte> bytes) {
+  bool had_leftovers = !cumulation_.empty();
+  if (had_leftovers) {
+    cumulation_.insert(cumulation_.end(), bytes.begin(), bytes.end());
+  }
+  std::span<const std::byte> input = had_leftovers ? std::span<const std::byte>(cumulation_) : bytes;
+  std::size_t at = 0;
+  while (phase_ == phase::open) {
+    http_session::step step = http_->feed(input.subspan(at));
+    at += step.consumed;
+    if (step.result == http_session::step::outcome::need_more) {
+      if (step.status == 100) {
+        http_write("HTTP/1.1 100 Continue\r\n\r\n");
+        continue;
+      }
+      break;
+    }
+    if (step.result == http_session::step::outcome::bad) {
+      http_response refusal;
+      refusal.status = step.status;
+      refusal.set_header("Content-Type", "text/plain");
+      refusal.body = step.error + "\n";
+      http_write(serialize_http_response(refusal, "GET", false));
+      if (phase_ == phase::open) {
+        close_with(close_reason::frame_error, "HTTP " + std::to_string(step.status) + ": " + step.error);
+      }
+      return;
+    }
+    worker_.idle().touch(*this, worker_.reactor().now());  // a whole request: the client is live
+    http_response response;
+    if (!guarded([&] { context_->protocol->on_http(*this, http_->request(), response); }) || phase_ != phase::open) {
+      return;
+    }
+    bool keep_alive = http_->keep_alive();
+    http_write(serialize_http_response(response, http_->request().method, keep_alive));
+    if (phase_ != phase::open) {
+      return;
+    }
+    if (!keep_alive) {
+      close_with(close_reason::local, {});
+      return;
+    }
+    http_->reset();
+  }
+  if (phase_ == phase::open) {
+    keep_unconsumed(input, at, had_leftovers);
+  }
+}
+
+}  // namespace polyport::detail
