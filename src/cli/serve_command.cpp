@@ -48,7 +48,6 @@ int run_serve(const serve_arguments& arguments) {
   }
   runtime server(settings);
   server.register_protocol("echo", std::make_shared<echo_protocol>());
-  // Listens once UDP listeners run the scheme's responder (issue 4); until then refused clearly.
   server.register_protocol("stun", std::make_shared<stun::stun_protocol>());
   server.register_protocol("http", std::make_shared<http_hello_protocol>());
 

@@ -8,6 +8,7 @@
 #include "core/stream_connection.hpp"
 #include "dns/resolver.hpp"
 #include "listener/stream_listener.hpp"
+#include "stun/listener_responder.hpp"
 #include "listener/udp_listener.hpp"
 
 namespace polyport {
@@ -90,8 +91,8 @@ result<std::shared_ptr<listener>> runtime::listen(std::string_view url, const op
   }
   std::shared_ptr<detail::owned_listener> started;
   if (plan->transport == transport::udp) {
-    // udp_stun_reply plugs its responder in here, as the datagram interceptor.
-    auto udp = detail::udp_listener::start(state_, std::move(*plan), std::move(user_data), nullptr);
+    auto stun = detail::stun_interceptor_for(*plan);
+    auto udp = detail::udp_listener::start(state_, std::move(*plan), std::move(user_data), std::move(stun));
     if (!udp) {
       return udp.error();
     }

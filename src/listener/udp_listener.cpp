@@ -162,6 +162,9 @@ bool udp_listener::intercepted(udp_flow_socket& at, std::span<const std::byte> d
     return false;
   }
   count_bytes(at.home(), datagram.size(), 0);
+  if (reply->empty()) {
+    return true;  // consumed without an answer (a STUN indication, or malformed STUN: counted there)
+  }
   if (at.send_to(*reply, from) == 0) {
     count_bytes(at.home(), 0, reply->size());
   } else {

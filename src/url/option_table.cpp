@@ -209,7 +209,7 @@ constexpr std::array table{
     option_descriptor{"tune_buffer", &refuse_tune_buffer, &never_set, true, true},
     number<&options::sndbuf, 1, gibibyte>("sndbuf", now),
     number<&options::rcvbuf, 1, gibibyte>("rcvbuf", now),
-    boolean<&options::udp_stun_reply>("udp_stun_reply", later),
+    boolean<&options::udp_stun_reply>("udp_stun_reply", now),
     boolean<&options::udp_no_connections>("udp_no_connections", now),
     boolean<&options::udp_to_tcp>("udp_to_tcp", now),
     boolean<&options::udp_starts_tcp>("udp_starts_tcp", now),

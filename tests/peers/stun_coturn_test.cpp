@@ -1,7 +1,7 @@
 // polyport's STUN server and client against coturn (PEERS.md): turnutils_stunclient reads its
 // reflexive address from polyport's Binding responder, and `polyport stun` reads its mapped
-// address from turnserver --stun-only, over IPv4 and IPv6. The responder runs on the test's own
-// UDP socket (udp_stun_server) until UDP listeners serve `stun://`.
+// address from turnserver --stun-only, over IPv4 and IPv6. Here the responder runs on the test's own
+// UDP socket (udp_stun_server); stun_listener_test asks polyport's UDP listeners.
 
 #include <gtest/gtest.h>
 
