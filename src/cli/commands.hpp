@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "polyport/endpoint.hpp"
+#include "polyport/runtime.hpp"
 
 namespace polyport::cli {
 
@@ -14,8 +15,9 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
 
-// `--dns IP:PORT` ("127.0.0.1:5353", "[::1]:5353"); nullopt when malformed.
-std::optional<endpoint> parse_dns_server(const std::string& text);
+// Applies `--dns IP:PORT` ("127.0.0.1:5353", "[::1]:5353"; empty: the system's servers) to
+// `settings`; false, with the error on stderr, when malformed.
+bool use_dns_flag(const std::string& text, runtime_options& settings);
 
 struct serve_arguments {
   unsigned workers = 0;

@@ -12,6 +12,8 @@
 
 namespace polyport::cli {
 
+namespace {
+
 std::optional<endpoint> parse_dns_server(const std::string& text) {
   std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
@@ -31,6 +33,21 @@ std::optional<endpoint> parse_dns_server(const std::string& text) {
   return endpoint{*address, static_cast<std::uint16_t>(port), {}};
 }
 
+}  // namespace
+
+bool use_dns_flag(const std::string& text, runtime_options& settings) {
+  if (text.empty()) {
+    return true;
+  }
+  auto server = parse_dns_server(text);
+  if (!server) {
+    std::fprintf(stderr, "polyport: invalid --dns \"%s\": expected IP:PORT\n", text.c_str());
+    return false;
+  }
+  settings.dns_servers.push_back(*server);
+  return true;
+}
+
 int run_resolve(const resolve_arguments& arguments) {
   auto parsed = parse_urls(arguments.url);
   if (!parsed) {
@@ -38,13 +55,8 @@ int run_resolve(const resolve_arguments& arguments) {
     return exit_usage;
   }
   runtime_options settings{.workers = 1};
-  if (!arguments.dns.empty()) {
-    auto server = parse_dns_server(arguments.dns);
-    if (!server) {
-      std::fprintf(stderr, "polyport: invalid --dns \"%s\": expected IP:PORT\n", arguments.dns.c_str());
-      return exit_usage;
-    }
-    settings.dns_servers.push_back(*server);
+  if (!use_dns_flag(arguments.dns, settings)) {
+    return exit_usage;
   }
   // Up to three queries one after the other (NAPTR, SRV, A/AAAA), two tries each, within --timeout.
   settings.dns_timeout = std::max(std::chrono::milliseconds(arguments.timeout_ms / 6), std::chrono::milliseconds(50));

@@ -50,12 +50,8 @@ int run_send(const send_arguments& arguments) {
     return fail(parsed.error().message, exit_usage);
   }
   runtime_options settings{.workers = 1};
-  if (!arguments.dns.empty()) {
-    auto server = parse_dns_server(arguments.dns);
-    if (!server) {
-      return fail("invalid --dns \"" + arguments.dns + "\": expected IP:PORT", exit_usage);
-    }
-    settings.dns_servers.push_back(*server);
+  if (!use_dns_flag(arguments.dns, settings)) {
+    return exit_usage;
   }
   runtime client(settings);
   auto capture = std::make_shared<first_reply>();

@@ -38,13 +38,8 @@ int run_serve(const serve_arguments& arguments) {
   }
 
   runtime_options settings{.workers = arguments.workers};
-  if (!arguments.dns.empty()) {
-    auto server = parse_dns_server(arguments.dns);
-    if (!server) {
-      std::fprintf(stderr, "polyport: invalid --dns \"%s\": expected IP:PORT\n", arguments.dns.c_str());
-      return exit_usage;
-    }
-    settings.dns_servers.push_back(*server);
+  if (!use_dns_flag(arguments.dns, settings)) {
+    return exit_usage;
   }
   runtime server(settings);
   server.register_protocol("echo", std::make_shared<echo_protocol>());
