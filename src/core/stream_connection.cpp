@@ -73,13 +73,18 @@ void stream_connection::begin_handshake() {
 
 void stream_connection::continue_handshake() {
   io_outcome outcome = stream_->handshake();
+  if (outcome.status != io_status::done) {
+    handshake_stalled(outcome, "the handshake");
+  } else if (ws_) {
+    ws_handshake_step();
+  } else {
+    become_open();
+  }
+}
+
+void stream_connection::handshake_stalled(const io_outcome& outcome, std::string_view during) {
   switch (outcome.status) {
     case io_status::done:
-      if (ws_) {
-        ws_handshake_step();
-        return;
-      }
-      become_open();
       return;
     case io_status::want_read:
       wait_readable();
@@ -88,7 +93,7 @@ void stream_connection::continue_handshake() {
       wait_writable();
       return;
     case io_status::closed:
-      finish(close_reason::handshake_error, "peer closed during the handshake");
+      finish(close_reason::handshake_error, "peer closed during " + std::string(during));
       return;
     case io_status::failed:
       finish(close_reason::handshake_error, outcome.error);

@@ -102,6 +102,9 @@ class stream_connection final : public connection,
   void* user_data_pointer() const override { return context_->user_data.get(); }
 
   void continue_handshake();
+  // The transport's handshake (or the WebSocket upgrade, `during`) cannot go on now: wait for the
+  // socket, or fail the connection.
+  void handshake_stalled(const io_outcome& outcome, std::string_view during);
   void begin_handshake();
   void read_proxy_header();
   void proxy_header_read(proxy_header header);

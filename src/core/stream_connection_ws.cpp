@@ -58,26 +58,14 @@ void stream_connection::ws_handshake_step() {
   for (;;) {
     std::span<std::byte> buffer = worker_.read_buffer();
     io_outcome outcome = stream_->read(buffer);
-    switch (outcome.status) {
-      case io_status::done:
-        stats_shard::add(own_stats_.bytes_in, outcome.bytes);
-        stats_shard::add(total_stats_.bytes_in, outcome.bytes);
-        if (ws_read_handshake(buffer.first(outcome.bytes))) {
-          return;
-        }
-        continue;
-      case io_status::want_read:
-        wait_readable();
-        return;
-      case io_status::want_write:
-        wait_writable();
-        return;
-      case io_status::closed:
-        finish(close_reason::handshake_error, "peer closed during the WebSocket handshake");
-        return;
-      case io_status::failed:
-        finish(close_reason::handshake_error, outcome.error);
-        return;
+    if (outcome.status != io_status::done) {
+      handshake_stalled(outcome, "the WebSocket handshake");
+      return;
+    }
+    stats_shard::add(own_stats_.bytes_in, outcome.bytes);
+    stats_shard::add(total_stats_.bytes_in, outcome.bytes);
+    if (ws_read_handshake(buffer.first(outcome.bytes))) {
+      return;
     }
   }
 }
