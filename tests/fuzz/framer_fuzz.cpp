@@ -19,17 +19,14 @@
 #include <vector>
 
 #include "polyport/framer.hpp"
+#include "fuzz_require.hpp"
 
 namespace {
 
 using polyport::frame_step;
 using outcome = frame_step::outcome;
 
-void require(bool holds) {
-  if (!holds) {
-    __builtin_trap();
-  }
-}
+using polyport::fuzzing::require;
 
 enum class kind { raw, line, delimiter, length1, length2, length4, fixed };
 

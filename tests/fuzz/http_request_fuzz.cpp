@@ -14,16 +14,13 @@
 #include <vector>
 
 #include "core/http_session.hpp"
+#include "fuzz_require.hpp"
 
 namespace {
 
 using polyport::detail::http_session;
 
-void require(bool holds) {
-  if (!holds) {
-    __builtin_trap();
-  }
-}
+using polyport::fuzzing::require;
 
 // The method and target of every request, and the final status (0: still waiting for bytes).
 std::vector<std::string> run(std::span<const std::byte> stream, std::size_t read_size) {

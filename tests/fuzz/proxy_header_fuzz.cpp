@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "listener/proxy_header.hpp"
+#include "fuzz_require.hpp"
 
 namespace {
 
@@ -26,11 +27,7 @@ using polyport::detail::proxy_mode;
 using polyport::detail::proxy_parse_step;
 using outcome = proxy_parse_step::outcome;
 
-void require(bool holds) {
-  if (!holds) {
-    __builtin_trap();
-  }
-}
+using polyport::fuzzing::require;
 
 bool same(const proxy_parse_step& a, const proxy_parse_step& b) {
   return a.result == b.result && a.consumed == b.consumed && a.header == b.header && a.error == b.error;

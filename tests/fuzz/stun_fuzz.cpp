@@ -16,16 +16,13 @@
 #include "polyport/stun.hpp"
 #include "polyport/stun_client.hpp"
 #include "polyport/stun_server.hpp"
+#include "fuzz_require.hpp"
 
 namespace {
 
 using namespace polyport;
 
-void require(bool holds) {
-  if (!holds) {
-    __builtin_trap();
-  }
-}
+using polyport::fuzzing::require;
 
 void check_view(std::span<const std::byte> input, const stun::message_view& view) {
   require(input.size() >= stun::header_size && input.size() <= stun::max_message_size && input.size() % 4 == 0);

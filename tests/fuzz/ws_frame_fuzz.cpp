@@ -18,16 +18,13 @@
 
 #include "transport/ws_deflate.hpp"
 #include "transport/ws_frame.hpp"
+#include "fuzz_require.hpp"
 
 namespace {
 
 using namespace polyport::detail;
 
-void require(bool holds) {
-  if (!holds) {
-    __builtin_trap();
-  }
-}
+using polyport::fuzzing::require;
 
 }  // namespace
 

@@ -12,16 +12,13 @@
 #include <string_view>
 
 #include "transport/ws_handshake.hpp"
+#include "fuzz_require.hpp"
 
 namespace {
 
 using namespace polyport::detail;
 
-void require(bool holds) {
-  if (!holds) {
-    __builtin_trap();
-  }
-}
+using polyport::fuzzing::require;
 
 }  // namespace
 
