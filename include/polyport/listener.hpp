@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,6 +17,7 @@
 #include "polyport/options.hpp"
 #include "polyport/result.hpp"
 #include "polyport/stats.hpp"
+#include "polyport/stun_client.hpp"
 #include "polyport/transport.hpp"
 
 namespace polyport {
@@ -85,6 +88,18 @@ class listener {
   // the way to answer protocol::on_datagram). An error on other transports, for a datagram over
   // udp_max_size, or when the socket refuses it.
   virtual result<void> send_to(std::span<const std::byte> datagram, const endpoint& to);
+
+  // UDP listeners: asks STUN servers, in turn, which address this listener's port has as they
+  // see it (its public address behind a NAT), with Binding requests sent from the listening
+  // socket and the RFC 8489 retransmissions. On demand only: nothing asks at start-up. Servers
+  // of the other address family are skipped. `done` runs on a worker with the mapped address or
+  // an error naming each server's failure; at once with an error on other transports.
+  // While a query is in flight, STUN responses from its server are taken by the query and never
+  // reach the protocol (docs/stun.md).
+  virtual void discover_mapped_address(std::vector<endpoint> stun_servers, stun::client_settings settings,
+                                       std::function<void(result<endpoint>)> done);
+  std::future<result<endpoint>> discover_mapped_address(std::vector<endpoint> stun_servers,
+                                                        stun::client_settings settings = {});
 
   // The listener's user data, inherited by its connections.
   template <class T>

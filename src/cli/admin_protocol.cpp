@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/stun_server_address.hpp"
 #include "polyport/access_rules.hpp"
 
 namespace polyport::cli {
@@ -114,6 +115,9 @@ class admin_protocol final : public protocol {
     if (words.size() < 3) {
       return "error: " + verb + " needs a value\n";
     }
+    if (verb == "stun") {
+      return mapped_address_of(target, {words.begin() + 2, words.end()});
+    }
     if (verb == "update") {
       auto changes = options_from_params(words[2]);
       auto updated = changes ? target.update(*changes) : result<void>(changes.error());
@@ -140,6 +144,30 @@ class admin_protocol final : public protocol {
       return "ok closed=" + std::to_string(closed) + "\n";
     }
     return "error: unknown command \"" + verb + "\"\n";
+  }
+
+  // Asks STUN servers from the listener's own socket: its address as they see it.
+  static std::string mapped_address_of(listener& target, const std::vector<std::string>& servers) {
+    std::vector<endpoint> asked;
+    for (const auto& text : servers) {
+      auto server = parse_stun_server(text);
+      if (!server) {
+        return "error: " + server.error().message + "\n";
+      }
+      auto addresses = stun_server_endpoints(*server);
+      if (addresses.empty()) {
+        return "error: cannot resolve \"" + server->host + "\": give an IP address or localhost\n";
+      }
+      asked.insert(asked.end(), addresses.begin(), addresses.end());
+    }
+    // Three sends and a short last wait: a silent server fails in 3.5 s, inside the admin
+    // client's default 5 s wait.
+    stun::client_settings quick;
+    quick.max_sends = 3;
+    quick.last_wait_factor = 4;
+    quick.software = "polyport";
+    auto mapped = target.discover_mapped_address(std::move(asked), quick).get();
+    return mapped ? "mapped " + mapped->to_string() + "\n" : "error: " + mapped.error().message + "\n";
   }
 
   runtime& served_;

@@ -9,6 +9,9 @@
 //   max_connections N LIMIT        change the limit
 //   allow N CIDR | deny N CIDR     put a rule first in the listener's access rules
 //   rules N                        the listener's access rules, in order
+//   update N PARAMS                live option update ("k=v;k=v")
+//   stun N HOST[:PORT]...          "mapped <ip>:<port>": a UDP listener's address as STUN
+//                                  servers see it, asked from its own socket (3 sends, 3.5 s)
 // Errors answer "error: <why>". Commands run off the workers: drain waits for connections.
 
 #include <memory>

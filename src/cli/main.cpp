@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   polyport::cli::admin_arguments admin;
   auto* admin_command = app.add_subcommand(
       "admin", "Ask a running `polyport serve --admin PATH`: listeners, stats, suspend N, resume N, drain N MS, "
-               "max_connections N LIMIT, allow N CIDR, deny N CIDR, rules N, update N PARAMS.");
+               "max_connections N LIMIT, allow N CIDR, deny N CIDR, rules N, update N PARAMS, stun N HOST[:PORT]...");
   admin_command->add_option("--timeout", admin.timeout_ms, "milliseconds to wait for the answer")->default_val(5000);
   admin_command->add_option("path", admin.path, "the server's admin socket")->required();
   admin_command->add_option("command", admin.command, "the command and its arguments")->required();

@@ -66,6 +66,7 @@ result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<
   started->context_ = make_connection_context(started->plan_, started->user_data_, started->stats_,
                                               runtime_state->totals, false);
   started->context_->rules = &started->rules_;
+  started->stun_client_ = started->make_stun_client(*runtime_state->workers.front());
   std::weak_ptr<udp_listener> weak = started;
   started->context_->on_closed = [weak] {
     if (auto self = weak.lock(); self && self->draining_.load(std::memory_order_relaxed)) {
@@ -153,7 +154,32 @@ udp_flow_socket* udp_listener::socket_of(const worker& w) {
   return w.index() < sockets_.size() ? sockets_[w.index()].get() : nullptr;
 }
 
+std::shared_ptr<listener_stun_client> udp_listener::make_stun_client(worker& home) {
+  return std::make_shared<listener_stun_client>(
+      home, [weak = weak_from_this(), &home](std::span<const std::byte> datagram, const endpoint& to) {
+        auto self = weak.lock();
+        udp_flow_socket* socket = self ? self->socket_of(home) : nullptr;
+        if (socket != nullptr && socket->send_to(datagram, to) == 0) {
+          self->count_bytes(home, 0, datagram.size());
+        }  // else lost, as a datagram may be: the query retransmits, then fails by its timers
+      });
+}
+
+void udp_listener::discover_mapped_address(std::vector<endpoint> stun_servers, stun::client_settings settings,
+                                           std::function<void(result<endpoint>)> done) {
+  std::erase_if(stun_servers, [this](const endpoint& server) { return server.address.is_v6 != local_.address.is_v6; });
+  if (stun_servers.empty()) {
+    done(error{"no STUN server of the listener's address family (" + description() + ")"});
+    return;
+  }
+  stun_client_->discover(std::move(stun_servers), std::move(settings), std::move(done));
+}
+
 bool udp_listener::intercepted(udp_flow_socket& at, std::span<const std::byte> datagram, const endpoint& from) {
+  if (stun_client_->claims(datagram, from)) {
+    count_bytes(at.home(), datagram.size(), 0);
+    return true;
+  }
   if (!interceptor_) {
     return false;
   }
@@ -327,7 +353,7 @@ void udp_listener::shut_down(bool remove_from_runtime, close_reason why) {
   }
   if (owner) {
     const connection_context* mine = context_.get();
-    owner->on_every_worker([mine, why, closing](worker& w) {
+    owner->on_every_worker([mine, why, closing, client = stun_client_](worker& w) {
       w.for_each_connection([mine, why](registered_connection& conn) {
         if (&conn.context() == mine) {
           conn.terminate(why);
@@ -335,6 +361,9 @@ void udp_listener::shut_down(bool remove_from_runtime, close_reason why) {
       });
       if (w.index() < closing.size()) {
         closing[w.index()]->stop();
+      }
+      if (&w == &client->home()) {
+        client->cancel_here();
       }
     });
   }

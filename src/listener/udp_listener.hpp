@@ -20,6 +20,7 @@
 #include "core/route_plan.hpp"
 #include "listener/owned_listener.hpp"
 #include "listener/udp_flow_socket.hpp"
+#include "stun/listener_client.hpp"
 #include "polyport/runtime.hpp"
 #include "transport/datagram_interceptor.hpp"
 
@@ -62,6 +63,9 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   bool is_running() const override { return running_.load(); }
   void stop_for_runtime() override { shut_down(false, close_reason::runtime_stopped); }
   result<void> send_to(std::span<const std::byte> datagram, const endpoint& to) override;
+  using listener::discover_mapped_address;
+  void discover_mapped_address(std::vector<endpoint> stun_servers, stun::client_settings settings,
+                               std::function<void(result<endpoint>)> done) override;
 
   // --- From the flow sockets, on their workers ---
   bool intercepted(udp_flow_socket& at, std::span<const std::byte> datagram, const endpoint& from);
@@ -83,6 +87,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   result<void> open_sockets(runtime::state& owner);
   // Closes sockets not started yet (start() trying another port).
   void close_sockets();
+  std::shared_ptr<listener_stun_client> make_stun_client(worker& home);
   result<void> start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state);
   void count_refusal(worker& at, close_reason why);
   void count_bytes(worker& at, std::size_t in, std::size_t out);
@@ -94,6 +99,8 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   route_plan plan_;
   std::shared_ptr<void> user_data_;
   std::shared_ptr<datagram_interceptor> interceptor_;
+  // Set at start, before any socket reads: discover_mapped_address's queries and their answers.
+  std::shared_ptr<listener_stun_client> stun_client_;
   std::shared_ptr<stats_sink> stats_;
   std::shared_ptr<connection_context> context_;
   endpoint local_;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "polyport/stun.hpp"
+#include "stun/ask_in_turn.hpp"
 #include "polyport/stun_client.hpp"
 #include "transport/socket_ops.hpp"
 
@@ -81,40 +82,16 @@ class socket_query : public std::enable_shared_from_this<socket_query> {
   udp::endpoint sender_;
 };
 
-struct discovery : std::enable_shared_from_this<discovery> {
-  void next() {
-    if (index == servers.size()) {
-      done(polyport::error{failures.empty() ? "no STUN server given" : failures});
-      return;
-    }
-    const endpoint& server = servers[index++];
-    auto query = std::make_shared<socket_query>(io, settings);
-    query->start(server, [self = shared_from_this(), server](result<endpoint> outcome) {
-      if (outcome) {
-        self->done(std::move(outcome));
-        return;
-      }
-      self->failures += (self->failures.empty() ? "" : "; ") + outcome.error().message;
-      self->next();
-    });
-  }
-
-  discovery(asio::io_context& context, std::vector<endpoint> list, client_settings with, mapped_handler handler)
-      : io(context), servers(std::move(list)), settings(std::move(with)), done(std::move(handler)) {}
-  asio::io_context& io;
-  std::vector<endpoint> servers;
-  client_settings settings;
-  mapped_handler done;
-  std::size_t index = 0;
-  std::string failures;
-};
-
 }  // namespace
 
 void discover_mapped_address(asio::io_context& io, std::vector<endpoint> servers, client_settings settings,
                              mapped_handler done) {
-  auto search = std::make_shared<discovery>(io, std::move(servers), std::move(settings), std::move(done));
-  search->next();
+  detail::ask_in_turn(
+      std::move(servers),
+      [&io, settings = std::move(settings)](const endpoint& server, mapped_handler answered) {
+        std::make_shared<socket_query>(io, settings)->start(server, std::move(answered));
+      },
+      std::move(done));
 }
 
 }  // namespace polyport::stun
