@@ -75,6 +75,8 @@ struct options {
   std::optional<polyport::acceptor_mode> acceptor_mode;
   std::optional<int> backlog;
   std::optional<std::string> host, path, ws_proto, class_name;  // URL name of class_name: "class"
+  // permessage-deflate: listeners accept a client's offer unless false; clients offer it if true.
+  std::optional<bool> ws_deflate;
   tls_options tls;  // tls_certfile, tls_keyfile, tls_cacertfile, tls_password, tls_verify,
                     // tls_depth, tls_versions
   std::optional<framing> tcp_packet;

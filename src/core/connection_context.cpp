@@ -39,6 +39,7 @@ std::shared_ptr<const ws_settings> make_ws_settings(const route_plan& route, boo
     settings->host_header = default_port ? host : host + ":" + std::to_string(port);
     settings->path = path;
     settings->ws_proto = proto;
+    settings->offer_deflate = route.opts.ws_deflate.value_or(false);
   } else {
     // A listener's IP address says where to listen, not which Host to accept.
     if (route.opts.host && !is_ip_literal(*route.opts.host)) {
@@ -46,6 +47,7 @@ std::shared_ptr<const ws_settings> make_ws_settings(const route_plan& route, boo
     }
     settings->accept.path = path;
     settings->accept.ws_proto = proto;
+    settings->accept.deflate = route.opts.ws_deflate.value_or(true);
   }
   return settings;
 }

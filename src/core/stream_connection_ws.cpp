@@ -46,7 +46,7 @@ void stream_connection::ws_handshake_step() {
   }
   if (context_->outbound && !ws_->request_sent) {
     const ws_settings& settings = *context_->ws;
-    ws_client_request request = make_ws_request(settings.host_header, settings.path, settings.ws_proto);
+    ws_client_request request = make_ws_request(client_offer(settings));
     ws_->client_key = std::move(request.key);
     ws_->request_sent = true;
     outbound_.append(std::as_bytes(std::span(request.text.data(), request.text.size())));
@@ -74,7 +74,7 @@ void stream_connection::ws_handshake_step() {
 bool stream_connection::ws_read_handshake(std::span<const std::byte> received) {
   cumulation_.insert(cumulation_.end(), received.begin(), received.end());
   if (context_->outbound) {
-    ws_response_read read = read_ws_response(cumulation_, ws_->client_key, context_->ws->ws_proto);
+    ws_response_read read = read_ws_response(cumulation_, ws_->client_key, client_offer(*context_->ws));
     if (read.result == ws_response_read::outcome::need_more) {
       return false;
     }
@@ -85,6 +85,7 @@ bool stream_connection::ws_read_handshake(std::span<const std::byte> received) {
     cumulation_.erase(cumulation_.begin(), cumulation_.begin() + static_cast<std::ptrdiff_t>(read.consumed));
     std::string().swap(ws_->client_key);
     ws_->subprotocol = std::move(read.subprotocol);
+    ws_->deflate_bits = static_cast<std::uint8_t>(read.deflate_bits);
     ws_->upgraded = true;
     become_open();
     return true;

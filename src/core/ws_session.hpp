@@ -26,6 +26,7 @@ struct ws_settings {
   std::string host_header;    // clients: the Host header
   std::string path = "/";     // clients: the request target
   std::string ws_proto;       // clients: the subprotocol to ask for
+  bool offer_deflate = false;  // clients: offer permessage-deflate (ws_deflate=true)
 };
 
 struct ws_session {
@@ -42,6 +43,10 @@ struct ws_session {
   std::string subprotocol;
   std::vector<std::byte> fragments;
 };
+
+inline ws_client_offer client_offer(const ws_settings& settings) {
+  return {settings.host_header, settings.path, settings.ws_proto, settings.offer_deflate};
+}
 
 // The close code that says `reason` to the peer (1000, 1001 when stopping, 1011 when a callback
 // threw, ...).

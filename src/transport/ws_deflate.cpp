@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <utility>
 
 namespace polyport::detail {
 
@@ -54,6 +55,36 @@ class inflater {
   z_stream stream_{};
 };
 
+// "permessage-deflate; a; b=1" → its parameters (quotes taken off values), or nullopt when the
+// extension is another one.
+std::optional<std::vector<std::pair<std::string_view, std::string_view>>> split_extension(std::string_view extension) {
+  auto semicolon = extension.find(';');
+  if (trim(extension.substr(0, semicolon)) != "permessage-deflate") {
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> parameters;
+  std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : extension.substr(semicolon + 1);
+  while (!rest.empty()) {
+    auto next = rest.find(';');
+    std::string_view parameter = trim(rest.substr(0, next));
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    auto equals = parameter.find('=');
+    std::string_view name = trim(parameter.substr(0, equals));
+    std::string_view value = equals == std::string_view::npos ? std::string_view() : trim(parameter.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    parameters.emplace_back(name, value);
+  }
+  return parameters;
+}
+
+// A window size parameter: 8 to 15, else 0.
+int window_bits_of(std::string_view value) {
+  int bits = value.size() == 1 || value.size() == 2 ? std::atoi(std::string(value).c_str()) : 0;
+  return bits >= 8 && bits <= 15 ? bits : 0;
+}
+
 }  // namespace
 
 std::optional<ws_deflate_agreement> accept_ws_deflate(std::string_view offers) {
@@ -61,34 +92,22 @@ std::optional<ws_deflate_agreement> accept_ws_deflate(std::string_view offers) {
     auto comma = offers.find(',');
     std::string_view offer = offers.substr(0, comma);
     offers = comma == std::string_view::npos ? std::string_view() : offers.substr(comma + 1);
-    auto semicolon = offer.find(';');
-    if (trim(offer.substr(0, semicolon)) != "permessage-deflate") {
+    auto parameters = split_extension(offer);
+    if (!parameters) {
       continue;
     }
     ws_deflate_agreement agreement;
     bool supported = true;
-    std::string_view parameters = semicolon == std::string_view::npos ? std::string_view() : offer.substr(semicolon + 1);
-    while (!parameters.empty() && supported) {
-      auto next = parameters.find(';');
-      std::string_view parameter = trim(parameters.substr(0, next));
-      parameters = next == std::string_view::npos ? std::string_view() : parameters.substr(next + 1);
-      auto equals = parameter.find('=');
-      std::string_view name = trim(parameter.substr(0, equals));
-      std::string_view value = equals == std::string_view::npos ? std::string_view() : trim(parameter.substr(equals + 1));
-      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-        value = value.substr(1, value.size() - 2);
-      }
+    for (auto [name, value] : *parameters) {
       if (name == "server_no_context_takeover" || name == "client_no_context_takeover") {
-        supported = value.empty();
+        supported = supported && value.empty();
       } else if (name == "client_max_window_bits") {
         // The client's compressor: it may send a limit, which we need not use (we inflate
         // with the largest window).
-        int bits = value.size() == 1 || value.size() == 2 ? std::atoi(std::string(value).c_str()) : 0;
-        supported = value.empty() || (bits >= 8 && bits <= 15);
+        supported = supported && (value.empty() || window_bits_of(value) != 0);
       } else if (name == "server_max_window_bits") {
-        int bits = value.size() == 1 || value.size() == 2 ? std::atoi(std::string(value).c_str()) : 0;
-        supported = bits >= 8 && bits <= 15;
-        agreement.window_bits = bits;
+        agreement.window_bits = window_bits_of(value);
+        supported = supported && agreement.window_bits != 0;
       } else {
         supported = false;
       }
@@ -103,6 +122,35 @@ std::optional<ws_deflate_agreement> accept_ws_deflate(std::string_view offers) {
     return agreement;
   }
   return std::nullopt;
+}
+
+result<int> check_ws_deflate_answer(std::string_view answer) {
+  auto refuse = [&](std::string_view why) {
+    return error{"the server's permessage-deflate answer \"" + std::string(answer) + "\" " + std::string(why)};
+  };
+  auto parameters = answer.find(',') == std::string_view::npos ? split_extension(answer) : std::nullopt;
+  if (!parameters) {
+    return refuse("is not the one extension offered");
+  }
+  std::vector<std::string_view> seen;
+  for (auto [name, value] : *parameters) {
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return refuse("repeats " + std::string(name));
+    }
+    seen.push_back(name);
+    bool valid = name == "server_max_window_bits"
+                     ? window_bits_of(value) != 0
+                     : (name == "server_no_context_takeover" || name == "client_no_context_takeover") && value.empty();
+    if (!valid) {
+      return refuse("has a parameter that was not offered: " + std::string(name));
+    }
+  }
+  // Offered, so an accepting server must echo it (RFC 7692 §7.1.1.1): our inflater keeps no
+  // state between messages.
+  if (std::find(seen.begin(), seen.end(), "server_no_context_takeover") == seen.end()) {
+    return refuse("lacks server_no_context_takeover");
+  }
+  return 15;  // our compressor: no limit was asked for (client_max_window_bits not offered)
 }
 
 std::vector<std::byte> ws_deflate(std::span<const std::byte> message, int window_bits) {

@@ -9,7 +9,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "polyport/result.hpp"
 
 namespace polyport::detail {
 
@@ -21,6 +24,15 @@ struct ws_deflate_agreement {
   int window_bits = 15;  // for our compressor: the client's server_max_window_bits, else 15
 };
 std::optional<ws_deflate_agreement> accept_ws_deflate(std::string_view offers);
+
+// What a polyport client offers (ws_deflate=true): no context takeover either way.
+inline constexpr std::string_view ws_deflate_client_offer =
+    "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
+
+// Checks a server's answer to that offer: our compressor's window bits, or why the answer
+// cannot be used (another extension, a parameter not offered, server_no_context_takeover
+// missing), as a connect error.
+result<int> check_ws_deflate_answer(std::string_view answer);
 
 // A compressed message's payload (the trailing 00 00 ff ff taken off, §7.2.1).
 std::vector<std::byte> ws_deflate(std::span<const std::byte> message, int window_bits);

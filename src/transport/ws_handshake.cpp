@@ -167,7 +167,7 @@ ws_request_read read_ws_request(std::span<const std::byte> bytes, const ws_accep
     read.subprotocol = rules.ws_proto;
     read.response += "Sec-WebSocket-Protocol: " + rules.ws_proto + "\r\n";
   }
-  if (auto deflate = accept_ws_deflate(request[http::field::sec_websocket_extensions])) {
+  if (auto deflate = rules.deflate ? accept_ws_deflate(request[http::field::sec_websocket_extensions]) : std::nullopt) {
     read.deflate_bits = deflate->window_bits;
     read.response += "Sec-WebSocket-Extensions: " + deflate->answer + "\r\n";
   }
@@ -175,23 +175,28 @@ ws_request_read read_ws_request(std::span<const std::byte> bytes, const ws_accep
   return read;
 }
 
-ws_client_request make_ws_request(std::string_view host_header, std::string_view path, std::string_view ws_proto) {
+ws_client_request make_ws_request(const ws_client_offer& offer) {
+  std::string_view path = offer.path;
   std::array<unsigned char, 16> nonce{};
   RAND_bytes(nonce.data(), static_cast<int>(nonce.size()));
   ws_client_request request;
   request.key = base64(nonce.data(), nonce.size());
-  request.text = "GET " + std::string(path.empty() ? "/" : path) + " HTTP/1.1\r\nHost: " + std::string(host_header) +
+  request.text = "GET " + std::string(path.empty() ? "/" : path) + " HTTP/1.1\r\nHost: " + std::string(offer.host_header) +
                  "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + request.key +
                  "\r\nSec-WebSocket-Version: 13\r\n";
-  if (!ws_proto.empty()) {
-    request.text += "Sec-WebSocket-Protocol: " + std::string(ws_proto) + "\r\n";
+  if (!offer.ws_proto.empty()) {
+    request.text += "Sec-WebSocket-Protocol: " + std::string(offer.ws_proto) + "\r\n";
+  }
+  if (offer.deflate) {
+    request.text += "Sec-WebSocket-Extensions: " + std::string(ws_deflate_client_offer) + "\r\n";
   }
   request.text += "\r\n";
   return request;
 }
 
-ws_response_read read_ws_response(std::span<const std::byte> bytes, std::string_view key, std::string_view ws_proto,
+ws_response_read read_ws_response(std::span<const std::byte> bytes, std::string_view key, const ws_client_offer& offer,
                                   std::size_t max_header) {
+  std::string_view ws_proto = offer.ws_proto;
   ws_response_read read;
   std::string_view text = as_text(bytes);
   auto end = text.find(head_end);
@@ -223,9 +228,17 @@ ws_response_read read_ws_response(std::span<const std::byte> bytes, std::string_
     read.error = "the upgrade response is not a valid WebSocket accept";
     return read;
   }
-  if (!response[http::field::sec_websocket_extensions].empty()) {
-    read.error = "the server chose an extension that was not offered";
-    return read;
+  if (std::string_view chosen = response[http::field::sec_websocket_extensions]; !chosen.empty()) {
+    if (!offer.deflate) {
+      read.error = "the server chose an extension that was not offered: " + std::string(chosen);
+      return read;
+    }
+    auto agreed = check_ws_deflate_answer(chosen);
+    if (!agreed) {
+      read.error = agreed.error().message;
+      return read;
+    }
+    read.deflate_bits = *agreed;
   }
   // NkPACKET's client crashes on an unexpected subprotocol: here it is a clear error.
   std::string_view chosen = response[http::field::sec_websocket_protocol];

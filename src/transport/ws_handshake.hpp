@@ -21,6 +21,7 @@ struct ws_accept_rules {
   std::string host;      // exact ("example.com"), or a wildcard ("*.example.com"), case-insensitive
   std::string path;      // a prefix of the request path, by whole segments ("/chat" matches "/chat/x")
   std::string ws_proto;  // a subprotocol the client must offer; it is chosen in the answer
+  bool deflate = true;   // accept a permessage-deflate offer
   std::size_t max_header = default_ws_max_header;
 };
 
@@ -45,15 +46,22 @@ struct ws_client_request {
   std::string text;  // the request to write
   std::string key;   // Sec-WebSocket-Key, to check the accept value against
 };
-ws_client_request make_ws_request(std::string_view host_header, std::string_view path, std::string_view ws_proto);
+struct ws_client_offer {
+  std::string_view host_header;  // host[:port]
+  std::string_view path;
+  std::string_view ws_proto;  // empty: none
+  bool deflate = false;       // offer permessage-deflate
+};
+ws_client_request make_ws_request(const ws_client_offer& offer);
 
 struct ws_response_read {
   enum class outcome { need_more, accepted, failed } result = outcome::need_more;
   std::size_t consumed = 0;
   std::string subprotocol;
+  int deflate_bits = 0;  // permessage-deflate agreed: our compressor's window bits; 0: not agreed
   std::string error;
 };
-ws_response_read read_ws_response(std::span<const std::byte> bytes, std::string_view key, std::string_view ws_proto,
+ws_response_read read_ws_response(std::span<const std::byte> bytes, std::string_view key, const ws_client_offer& offer,
                                   std::size_t max_header = default_ws_max_header);
 
 // Sec-WebSocket-Accept for a key (RFC 6455 §4.2.2: base64(SHA-1(key + GUID))).

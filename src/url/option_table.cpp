@@ -186,6 +186,7 @@ constexpr std::array table{
     parsed<&options::host, parse_non_empty_text>("host", now),
     parsed<&options::path, parse_non_empty_text>("path", now),
     parsed<&options::ws_proto, parse_ws_proto>("ws_proto", now),
+    boolean<&options::ws_deflate>("ws_deflate", now),
     parsed<&options::class_name, parse_non_empty_text>("class", now),
     tls<&tls_options::certfile, parse_non_empty_text>("tls_certfile"),
     tls<&tls_options::keyfile, parse_non_empty_text>("tls_keyfile"),

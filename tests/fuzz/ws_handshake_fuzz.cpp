@@ -1,6 +1,6 @@
 // Fuzzes the WebSocket upgrade: the server reading a request head and the client reading a 101
 // response, both offered growing prefixes of the input as a connection would (the same bytes
-// again, plus more).
+// again, plus more), and the permessage-deflate offer and answer parsers on the raw input.
 //
 // Checks beyond "no crash": a result other than need_more never consumes more than it was
 // given, and once a prefix gives a result, the whole input gives the same kind.
@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "transport/ws_deflate.hpp"
 #include "transport/ws_handshake.hpp"
 #include "fuzz_require.hpp"
 
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ws_request_read request = read_ws_request(prefix, rules);
       require(request.consumed <= prefix.size());
       require((request.result == ws_request_read::outcome::need_more) == request.response.empty());
-      ws_response_read response = read_ws_response(prefix, "dGhlIHNhbXBsZSBub25jZQ==", "proto1", 2048);
+      ws_response_read response = read_ws_response(prefix, "dGhlIHNhbXBsZSBub25jZQ==", {.ws_proto = "proto1", .deflate = true}, 2048);
       require(response.consumed <= prefix.size());
       if (request.result != ws_request_read::outcome::need_more &&
           response.result != ws_response_read::outcome::need_more) {
@@ -42,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
+  check_ws_deflate_answer(std::string_view(reinterpret_cast<const char*>(data), size));
+  accept_ws_deflate(std::string_view(reinterpret_cast<const char*>(data), size));
   host_matches("*.example.com", std::string_view(reinterpret_cast<const char*>(data), size));
   path_matches("/chat", std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;

@@ -63,6 +63,33 @@ TEST_P(ws_test, four_mib_message_both_ways) {
   EXPECT_TRUE(collector->all_messages()[0] == payload);
 }
 
+// ws_deflate=true: the client offers permessage-deflate, the listener agrees, and a large
+// repetitive message crosses the wire as a fraction of its size, both ways. ws_deflate=false on
+// the listener declines the offer: the same message crosses whole.
+TEST_P(ws_test, client_offered_deflate_compresses_both_ways_unless_the_listener_declines) {
+  std::string message(100000, 'z');
+  for (std::string listener_deflate : {"", "ws_deflate=false"}) {
+    auto server = listen(server_rt, "echo", listener_deflate);
+    auto conn = within(client_rt.connect(connect_url("collect", *server, "ws_deflate=true;force_new=true")));
+    ASSERT_TRUE(conn.ok()) << conn.error().message;
+    conn->send(message);
+    ASSERT_TRUE(collector->wait_for([&](const auto& records) {
+      return !records.empty() && !records.back().messages.empty();
+    }));
+    EXPECT_EQ(collector->records().back().messages.front(), message);
+    connection_stats seen = server->stats();
+    if (listener_deflate.empty()) {
+      EXPECT_LT(seen.bytes_in, 5000U) << "the message was not compressed";
+      EXPECT_LT(seen.bytes_out, 5000U) << "the echo was not compressed";
+    } else {
+      EXPECT_GT(seen.bytes_in, message.size());
+      EXPECT_GT(seen.bytes_out, message.size());
+    }
+    conn->close();
+    server->stop();
+  }
+}
+
 TEST_P(ws_test, path_and_subprotocol_must_match) {
   auto server = listen(server_rt, "echo", "path=/chat;ws_proto=proto1");
   EXPECT_TRUE(within(client_rt.connect(connect_url("collect", *server, "path=/chat/room;ws_proto=proto1"))).ok());

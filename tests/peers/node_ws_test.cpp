@@ -119,6 +119,25 @@ TEST_F(node_ws, polyport_send_reaches_a_node_echo_server_over_ws_and_wss) {
   EXPECT_TRUE(secure.wait_for_line("close 1000", 10s));
 }
 
+// ws_deflate=true: polyport's client offers permessage-deflate; a Node server that accepts it
+// agrees, one that does not (Node's default) declines, and the message comes back either way.
+TEST_F(node_ws, polyport_client_offers_permessage_deflate_to_node) {
+  std::string message(3000, 'q');
+  for (bool node_deflates : {true, false}) {
+    child_process server({"env", node_deflates ? "WS_DEFLATE=1" : "WS_DEFLATE=0", "node", node_dir + "ws_peer_server.js"},
+                         true);
+    auto line = server.wait_for_line("listening", 15s);
+    ASSERT_TRUE(line);
+    auto reply = run_command({POLYPORT_BINARY, "send",
+                              "echo://127.0.0.1:" + line->substr(line->rfind(':') + 1) + "/z;transport=ws;ws_deflate=true",
+                              message});
+    EXPECT_EQ(reply.exit_code, 0) << reply.output;
+    EXPECT_EQ(reply.output, message);
+    EXPECT_TRUE(server.wait_for_line(node_deflates ? "connection permessage-deflate" : "connection -", 10s))
+        << (node_deflates ? "Node did not agree to deflate" : "Node agreed to deflate");
+  }
+}
+
 TEST_F(node_ws, polyport_client_asks_node_for_a_subprotocol) {
   child_process server({"node", node_dir + "ws_peer_server.js"}, true);
   auto line = server.wait_for_line("listening", 15s);

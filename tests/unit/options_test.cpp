@@ -45,7 +45,7 @@ std::string value_error(std::string_view param) {
 // Every field, for comparing whole option sets (tls_options has no operator==).
 auto fields(const options& o) {
   return std::tie(o.transport, o.idle_timeout, o.connect_timeout, o.send_timeout, o.proxy_protocol_timeout,
-                  o.max_connections, o.acceptors, o.backlog, o.host, o.path, o.ws_proto, o.class_name, o.tls.certfile,
+                  o.max_connections, o.acceptors, o.backlog, o.host, o.path, o.ws_proto, o.ws_deflate, o.class_name, o.tls.certfile,
                   o.tls.keyfile, o.tls.cacertfile, o.tls.password, o.tls.verify, o.tls.depth, o.tls.versions,
                   o.tcp_packet, o.max_frame, o.no_dns_cache, o.force_new, o.nodelay, o.keepalive, o.keepalive_idle,
                   o.keepalive_interval, o.keepalive_count, o.reset_on_close, o.acceptor_mode, o.sndbuf, o.rcvbuf,
@@ -358,6 +358,7 @@ options every_field_set(int n) {
   o.tls.versions = {n == 1 ? "tlsv1.2" : "tlsv1.3"};
   o.tcp_packet = n == 1 ? framing::line : framing::length4;
   o.max_frame = n;
+  o.ws_deflate = n == 1;
   o.no_dns_cache = n == 1;
   o.force_new = n == 1;
   o.nodelay = n == 1;

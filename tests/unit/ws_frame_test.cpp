@@ -127,6 +127,33 @@ TEST(ws_deflate, offers_are_accepted_without_context_takeover) {
   EXPECT_FALSE(accept_ws_deflate("x-webkit-deflate-frame"));
 }
 
+TEST(ws_deflate, a_client_uses_only_an_answer_to_what_it_offered) {
+  for (std::string_view agreed : {"permessage-deflate; server_no_context_takeover",
+                                   "permessage-deflate;server_no_context_takeover; client_no_context_takeover; "
+                                   "server_max_window_bits=10"}) {
+    auto checked = check_ws_deflate_answer(agreed);
+    ASSERT_TRUE(checked.ok()) << checked.error().message;
+    EXPECT_EQ(*checked, 15);
+  }
+  for (std::string_view refused :
+       {"permessage-deflate", "permessage-deflate; client_no_context_takeover",
+        "permessage-deflate; server_no_context_takeover; client_max_window_bits=10",
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        "permessage-deflate; server_no_context_takeover; server_max_window_bits=16",
+        "permessage-deflate; server_no_context_takeover, permessage-deflate; server_no_context_takeover",
+        "x-webkit-deflate-frame", "permessage-deflate; server_no_context_takeover=1"}) {
+    auto checked = check_ws_deflate_answer(refused);
+    EXPECT_FALSE(checked.ok()) << refused;
+    if (!checked.ok()) {
+      EXPECT_NE(checked.error().message.find(std::string(refused)), std::string::npos) << checked.error().message;
+    }
+  }
+  // What the client offers is what a polyport listener accepts.
+  auto answer = accept_ws_deflate(ws_deflate_client_offer);
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(check_ws_deflate_answer(answer->answer).ok());
+}
+
 TEST(ws_deflate, round_trip_and_the_inflate_limit) {
   std::string text(100000, 'z');
   auto compressed = ws_deflate(bytes_of(text), 15);
