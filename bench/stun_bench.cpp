@@ -3,8 +3,8 @@
 // the same load, so machine noise hits both. Prints a Markdown table for docs/BENCHMARKS.md on
 // stdout; progress goes to stderr.
 //
-// Until UDP listeners serve `stun://`, polyport's side is stun::binding_responder behind the
-// tests' one-thread recvmmsg/sendmmsg socket (tests/support/udp_stun_server), in this process.
+// polyport's side is `polyport serve --workers 1 "stun://127.0.0.1:0"` (--polyport-cmd), a child
+// process pinned like coturn: the UDP listener with its Binding responder on the socket.
 //
 // The load: one UDP socket, `--window` Binding requests in flight (each answer sends the next;
 // after 20 ms of silence the window is sent again, so lost datagrams do not stall it).
@@ -27,8 +27,8 @@
 #include "harness/cpu_layout.hpp"
 #include "harness/flags.hpp"
 #include "harness/stats.hpp"
+#include "harness/server_process.hpp"
 #include "polyport/stun.hpp"
-#include "support/udp_stun_server.hpp"
 #include "transport/socket_ops.hpp"
 
 namespace {
@@ -188,8 +188,14 @@ class coturn_process {
 
 int main(int argc, char** argv) {
   bench::flags options(
-      argc, argv, {{"seconds", "3"}, {"rounds", "5"}, {"window", "64"}, {"cpu", "shared"}, {"coturn-threads", "1"}},
-      "stun_bench: STUN Binding responses/s, polyport's responder against coturn --stun-only");
+      argc, argv,
+      {{"seconds", "3"},
+       {"rounds", "5"},
+       {"window", "64"},
+       {"cpu", "shared"},
+       {"coturn-threads", "1"},
+       {"polyport-cmd", "build/polyport serve --workers 1 \"stun://127.0.0.1:0\""}},
+      "stun_bench: STUN Binding responses/s, polyport's stun:// listener against coturn --stun-only");
   int seconds = options.positive("seconds");
   int rounds = options.positive("rounds");
   auto window = static_cast<std::size_t>(options.positive("window"));
@@ -207,18 +213,14 @@ int main(int argc, char** argv) {
       }
     }
     coturn_process& coturn = *started;
-    bench::pin_to_cpu(layout.server);  // the responder's thread inherits the server CPU
-    polyport::testing::udp_stun_server polyport_server("127.0.0.1", 0, {.software = "polyport"});
+    bench::server_process polyport_server("polyport", options.text("polyport-cmd"), layout.server);
     bench::pin_to_cpu(layout.client);
-    if (!polyport_server.ok()) {
-      throw std::runtime_error("cannot bind the polyport responder's socket");
-    }
 
     std::vector<double> polyport_rates;
     std::vector<double> coturn_rates;
     bool checked = true;
     for (int round = 1; round <= rounds; ++round) {
-      polyport_rates.push_back(measure(polyport_server.port(), seconds, window, checked));
+      polyport_rates.push_back(measure(static_cast<std::uint16_t>(polyport_server.port()), seconds, window, checked));
       coturn_rates.push_back(measure(coturn.port(), seconds, window, checked));
       std::fprintf(stderr, "round %d: polyport %.0f/s, coturn %.0f/s\n", round, polyport_rates.back(),
                    coturn_rates.back());
@@ -230,7 +232,7 @@ int main(int argc, char** argv) {
                 options.text("coturn-threads").c_str());
     std::printf("| server | Binding responses/s (median of %d × %d s) | ratio |\n|---|---|---|\n", rounds, seconds);
     std::printf("| coturn turnserver --stun-only | %.0f | 1.00 |\n", theirs);
-    std::printf("| polyport binding_responder | %.0f | %.2f |\n", ours, theirs > 0 ? ours / theirs : 0.0);
+    std::printf("| polyport serve stun:// | %.0f | %.2f |\n", ours, theirs > 0 ? ours / theirs : 0.0);
     if (!checked) {
       std::fprintf(stderr, "an answer did not map the load socket's address\n");
       return 1;
