@@ -108,9 +108,7 @@ int run(const bench::flags& options, const std::string& command_line) {
                 poly.cpu_us_per_connection / base.cpu_us_per_connection, poly.p50_us / base.p50_us,
                 poly.p99_us / base.p99_us);
 
-  std::printf("Command: `%s`\n\n", command_line.c_str());
-  std::printf("Baseline: `%s`  \n%s: `%s`  \n", servers.baseline_command.c_str(), servers.measured_name.c_str(),
-              servers.measured_command.c_str());
+  bench::print_comparison_header(command_line, servers);
   std::printf("%s, load average %s before and %s after; %d connections at a time, each: connect, %zu B echo, close; "
               "medians of %d alternating rounds of %d s (after %d s warm-up) per server.\n\n",
               cpus.description.c_str(), load_before.c_str(), load_average().c_str(), concurrency, message_size, rounds,
@@ -119,24 +117,13 @@ int run(const bench::flags& options, const std::string& command_line) {
               "|---|---:|---:|---:|---:|---:|\n%s%s%s\n%s\n",
               table_row(servers.baseline_name, base).c_str(), table_row(servers.measured_name, poly).c_str(), ratio_row,
               round_ratios.c_str());
-  std::fflush(stdout);
-  const bool baseline_clean = baseline.stop();
-  const bool polyport_clean = polyport.stop();
-  return baseline_clean && polyport_clean ? 0 : 1;
+  return bench::stop_compared(baseline, polyport);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::flags options(argc, argv,
-                             {{"seconds", "3"},
-                              {"rounds", "5"},
-                              {"concurrency", "16"},
-                              {"cpus", "shared"},
-                              {"compare", "raw"},
-                              {"policy-cmd", bench::default_policy_command},
-                              {"polyport-cmd", bench::default_polyport_command},
-                              {"baseline-cmd", bench::default_baseline_command()}},
+  const bench::flags options(argc, argv, bench::comparison_flags({{"concurrency", "16"}}),
                              "usage: accept_bench [--flag value]...  (run from the repo root)");
   try {
     return run(options, bench::quoted_command_line(argc, argv));

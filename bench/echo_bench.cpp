@@ -189,31 +189,18 @@ int run(const bench::flags& options, const std::string& command_line) {
     table += report.table_rows;
     ratios += "  " + report.round_ratios;
   }
-  std::printf("Command: `%s`\n\n", command_line.c_str());
-  std::printf("Baseline: `%s`  \n%s: `%s`  \n", servers.baseline_command.c_str(), servers.measured_name.c_str(),
-              servers.measured_command.c_str());
+  bench::print_comparison_header(command_line, servers);
   std::printf("%s; medians of %d alternating rounds of %d s (after %d s warm-up) per server.\n\n",
               machine_line(cpus, load_before).c_str(), rounds, static_cast<int>(duration.count()),
               static_cast<int>(warm_up.count()));
   std::printf("%s\n%s\n", table.c_str(), ratios.c_str());
-  std::fflush(stdout);
-  const bool baseline_clean = baseline.stop();
-  const bool polyport_clean = polyport.stop();
-  return baseline_clean && polyport_clean ? 0 : 1;
+  return bench::stop_compared(baseline, polyport);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::flags options(argc, argv,
-                             {{"seconds", "3"},
-                              {"rounds", "5"},
-                              {"scenario", "all"},
-                              {"cpus", "shared"},
-                              {"compare", "raw"},
-                              {"policy-cmd", bench::default_policy_command},
-                              {"polyport-cmd", bench::default_polyport_command},
-                              {"baseline-cmd", bench::default_baseline_command()}},
+  const bench::flags options(argc, argv, bench::comparison_flags({{"scenario", "all"}}),
                              "usage: echo_bench [--flag value]...  (run from the repo root)");
   try {
     return run(options, bench::quoted_command_line(argc, argv));
