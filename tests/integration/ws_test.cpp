@@ -68,13 +68,17 @@ TEST_P(ws_test, four_mib_message_both_ways) {
 // the listener declines the offer: the same message crosses whole.
 TEST_P(ws_test, client_offered_deflate_compresses_both_ways_unless_the_listener_declines) {
   std::string message(100000, 'z');
+  std::size_t connections = 0;
   for (std::string listener_deflate : {"", "ws_deflate=false"}) {
     auto server = listen(server_rt, "echo", listener_deflate);
     auto conn = within(client_rt.connect(connect_url("collect", *server, "ws_deflate=true;force_new=true")));
     ASSERT_TRUE(conn.ok()) << conn.error().message;
     conn->send(message);
+    ++connections;
+    // Each pass waits for the echo on its own connection: the previous pass's record already
+    // holds a message, and reading stats before this echo arrives would see it half done.
     ASSERT_TRUE(collector->wait_for([&](const auto& records) {
-      return !records.empty() && !records.back().messages.empty();
+      return records.size() == connections && !records.back().messages.empty();
     }));
     EXPECT_EQ(collector->records().back().messages.front(), message);
     connection_stats seen = server->stats();
