@@ -7,6 +7,7 @@
 
 #include "core/runtime_state.hpp"
 #include "listener/stream_listener.hpp"
+#include "transport/dtls_record.hpp"
 #include "transport/socket_ops.hpp"
 
 namespace polyport::detail {
@@ -41,6 +42,21 @@ result<void> udp_listener::check(const route_plan& plan) {
       return error{std::string(name) + " does not apply to udp listeners"};
     }
   }
+  if (plan.transport == transport::dtls) {
+    for (auto [given, name] : {std::pair{o.udp_no_connections.value_or(false), "udp_no_connections"},
+                               std::pair{o.udp_starts_tcp.value_or(false), "udp_starts_tcp"}}) {
+      if (given) {
+        return error{std::string(name) + " does not apply to dtls listeners (every peer is a DTLS connection)"};
+      }
+    }
+    if (o.tls.certfile.empty()) {
+      return error{"tls_certfile is required for a DTLS server"};
+    }
+    if (o.udp_max_size.value_or(0) > dtls_max_plaintext) {
+      return error{"udp_max_size " + std::to_string(*o.udp_max_size) + " is over what one DTLS record carries (" +
+                   std::to_string(dtls_max_plaintext) + ")"};
+    }
+  }
   if (plan.opts.udp_starts_tcp.value_or(false)) {
     auto offered = plan.handler->transports(plan.scheme);
     if (std::find(offered.begin(), offered.end(), transport::tcp) == offered.end()) {
@@ -66,6 +82,14 @@ result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<
   started->context_ = make_connection_context(started->plan_, started->user_data_, started->stats_,
                                               runtime_state->totals, false);
   started->context_->rules = &started->rules_;
+  if (started->plan_.transport == transport::dtls) {
+    auto gate = dtls_gate::make(started->plan_.opts.tls, static_cast<unsigned>(runtime_state->workers.size()),
+                                dtls_mtu_for(started->context_->max_datagram));
+    if (!gate) {
+      return error{"cannot listen on \"" + started->plan_.url_text + "\": " + gate.error().message};
+    }
+    started->gate_ = std::move(*gate);
+  }
   started->stun_client_ = started->make_stun_client(*runtime_state->workers.front());
   std::weak_ptr<udp_listener> weak = started;
   started->context_->on_closed = [weak] {
@@ -142,7 +166,9 @@ result<void> udp_listener::open_sockets(runtime::state& owner) {
       local_ = local_endpoint_of(*fd);
       at.port = local_.port;
     }
-    opened.push_back(std::make_shared<udp_flow_socket>(*w, *fd, weak_from_this(), context_->max_datagram));
+    // DTLS peers send records bigger than the plaintext udp_max_size bounds (and handshake flights).
+    std::size_t slot = gate_ ? dtls_max_datagram : context_->max_datagram;
+    opened.push_back(std::make_shared<udp_flow_socket>(*w, *fd, weak_from_this(), slot));
   }
   std::lock_guard lock(table_mutex_);
   sockets_ = std::move(opened);
@@ -236,11 +262,15 @@ void udp_listener::new_peer(udp_flow_socket& at, std::span<const std::byte> data
     }
   }
   std::optional<close_reason> refused;
+  std::unique_ptr<dtls_session> session;
   auto owner = runtime_.lock();
   if (!owner) {
     refused = close_reason::runtime_stopped;
   } else if (rules_.check(from.address) == access_decision::deny) {
     refused = close_reason::denied;
+  } else if (gate_ && !(session = pass_gate(at, datagram, from))) {
+    flow_ended(from);  // answered with a cookie, or dropped: no state kept
+    return;
   } else {
     std::size_t process_limit = owner->settings.max_connections;
     std::size_t mine = stats_->current().fetch_add(1, std::memory_order_relaxed);
@@ -259,8 +289,30 @@ void udp_listener::new_peer(udp_flow_socket& at, std::span<const std::byte> data
   }
   auto conn = std::make_shared<datagram_connection>(here, context_, std::move(socket), local_, from);
   at.adopt_flow(*conn);
+  if (session) {
+    conn->use_dtls(std::move(session), context_->idle_timeout, nullptr);
+    conn->start();
+    return;
+  }
   conn->start();
   conn->receive(datagram);
+}
+
+std::unique_ptr<dtls_session> udp_listener::pass_gate(udp_flow_socket& at, std::span<const std::byte> datagram,
+                                                      const endpoint& from) {
+  worker& here = at.home();
+  dtls_gate::verdict verdict = gate_->screen(here.index(), datagram, from);
+  if (verdict.what == dtls_gate::verdict::kind::answered) {
+    if (at.send_to(verdict.reply, from) == 0) {
+      stats_shard::add(stats_->shard(here.index()).dtls_cookies_sent, 1);
+      stats_shard::add(context_->total_stats->shard(here.index()).dtls_cookies_sent, 1);
+    } else {
+      count_dropped(here);
+    }
+  } else if (verdict.what == dtls_gate::verdict::kind::dropped) {
+    count_dropped(here);
+  }
+  return std::move(verdict.session);
 }
 
 void udp_listener::flow_ended(const endpoint& peer) {

@@ -7,6 +7,8 @@
 // bound on peers, hence on the state a flood of spoofed sources can create).
 // With udp_no_connections, datagrams go to protocol::on_datagram instead. With udp_starts_tcp, a
 // TCP listener on the same port lives and dies with this one (not in runtime::listeners()).
+// With transport dtls, a new peer must first pass the dtls_gate's cookie exchange, and its
+// connection carries a DTLS session.
 // Thread safety: the public methods are safe from any thread.
 
 #include <atomic>
@@ -18,6 +20,7 @@
 
 #include "core/connection_context.hpp"
 #include "core/route_plan.hpp"
+#include "listener/dtls_gate.hpp"
 #include "listener/owned_listener.hpp"
 #include "listener/udp_flow_socket.hpp"
 #include "stun/listener_client.hpp"
@@ -90,6 +93,9 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   std::shared_ptr<listener_stun_client> make_stun_client(worker& home);
   result<void> start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state);
   void count_refusal(worker& at, close_reason why);
+  // dtls: the gate's verdict on a datagram of a new peer; the session when it is admitted.
+  std::unique_ptr<dtls_session> pass_gate(udp_flow_socket& at, std::span<const std::byte> datagram,
+                                          const endpoint& from);
   void count_bytes(worker& at, std::size_t in, std::size_t out);
   void shut_down(bool remove_from_runtime, close_reason why);
 
@@ -99,6 +105,8 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   route_plan plan_;
   std::shared_ptr<void> user_data_;
   std::shared_ptr<datagram_interceptor> interceptor_;
+  // dtls only: the cookie exchange new peers go through (made at start).
+  std::unique_ptr<dtls_gate> gate_;
   // Set at start, before any socket reads: discover_mapped_address's queries and their answers.
   std::shared_ptr<listener_stun_client> stun_client_;
   std::shared_ptr<stats_sink> stats_;
