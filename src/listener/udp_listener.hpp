@@ -38,6 +38,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   static result<std::shared_ptr<udp_listener>> start(const std::shared_ptr<runtime::state>& runtime_state,
                                                      route_plan plan, std::shared_ptr<void> user_data,
                                                      std::shared_ptr<datagram_interceptor> interceptor);
+  // Refuses what a udp or dtls listener cannot honour, by name (udp_listener_check.cpp).
   static result<void> check(const route_plan& plan);
 
   udp_listener(std::weak_ptr<runtime::state> runtime_state, route_plan plan, std::shared_ptr<void> user_data,
