@@ -263,6 +263,10 @@ std::unique_ptr<dtls_session> udp_listener::pass_gate(udp_flow_socket& at, std::
     }
   } else if (verdict.what == dtls_gate::verdict::kind::dropped) {
     count_dropped(here);
+    if (!warned_not_dtls_.exchange(true)) {
+      spdlog::warn("{}: dropped a datagram from {} that is not a DTLS ClientHello; later ones are only counted",
+                   description(), from.to_string());
+    }
   }
   return std::move(verdict.session);
 }

@@ -118,6 +118,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   std::atomic<bool> running_{false};
   std::atomic<bool> suspended_{false};
   std::atomic<bool> warned_oversized_{false};
+  std::atomic<bool> warned_not_dtls_{false};
   polyport::access_rules rules_;
 
   // Guards the sockets (indexed by worker; emptied by stop) and which worker owns each peer,
