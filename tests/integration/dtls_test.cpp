@@ -157,6 +157,22 @@ TEST_F(dtls_test, close_notify_closes_the_other_side_in_both_directions) {
   EXPECT_EQ(client_side->records().at(1).closed.reason, close_reason::peer_closed);
 }
 
+TEST_F(dtls_test, the_client_retransmits_its_client_hello_until_answered) {
+  udp_client silent("127.0.0.1", std::chrono::milliseconds(5000));
+  auto pending = client_rt.connect("rec://127.0.0.1:" + std::to_string(silent.local().port) +
+                                   ";transport=dtls;tls_verify=false;connect_timeout=2500");
+  auto first = silent.receive();
+  ASSERT_TRUE(first);
+  auto second = silent.receive();
+  ASSERT_TRUE(second) << "no retransmission from the client's timer";
+  EXPECT_EQ(first->bytes[13], '\x01');
+  EXPECT_EQ(second->bytes[13], '\x01') << "the retransmission is the ClientHello again";
+  auto outcome = within(std::move(pending));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.error().message.find("DTLS handshake timed out after 2500 ms"), std::string::npos)
+      << outcome.error().message;
+}
+
 TEST_F(dtls_test, the_client_refuses_a_certificate_it_does_not_trust) {
   auto server = listen("rec");
   ASSERT_TRUE(server);

@@ -10,6 +10,7 @@
 
 #include "listener/dtls_gate.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 namespace polyport::detail {
 namespace {
@@ -151,6 +152,17 @@ TEST_F(dtls_session_test, an_untrusted_server_fails_the_clients_handshake_with_t
     }
   }
   EXPECT_NE(failure.find("certificate verify failed"), std::string::npos) << failure;
+}
+
+TEST_F(dtls_session_test, a_lost_flight_is_sent_again_when_the_timer_says) {
+  auto hello = client_->begin();
+  ASSERT_EQ(hello.datagrams.size(), 1u);  // lost on the way
+  ASSERT_TRUE(client_->retransmit_in().has_value());
+  ASSERT_TRUE(testing::eventually([&] { return client_->retransmit_in() == std::chrono::milliseconds(0); }));
+  auto again = client_->retransmit();
+  ASSERT_TRUE(again.failure.empty()) << again.failure;
+  ASSERT_EQ(again.datagrams.size(), 1u);
+  EXPECT_EQ(gate_->screen(0, again.datagrams[0], from_).what, dtls_gate::verdict::kind::answered);
 }
 
 TEST(dtls_context, tls_versions_other_than_tlsv1_2_are_refused_for_dtls) {
