@@ -19,6 +19,8 @@ struct connection_stats {
   // threw on), and datagrams handed to the worker that owns their peer.
   std::uint64_t datagrams_dropped = 0;
   std::uint64_t datagrams_forwarded = 0;
+  // DTLS listeners: HelloVerifyRequests sent to ClientHellos without a valid cookie.
+  std::uint64_t dtls_cookies_sent = 0;
   std::array<std::uint64_t, close_reason_count> closed{};  // indexed by close_reason
 
   std::uint64_t closed_by(close_reason reason) const { return closed[static_cast<std::size_t>(reason)]; }

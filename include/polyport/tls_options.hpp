@@ -1,5 +1,5 @@
 #pragma once
-// TLS settings shared by the tls transport (and later wss, https, dtls), as given by the
+// TLS settings shared by the tls, wss, https and dtls transports, as given by the
 // `tls_*` URL options or set in code.
 
 #include <optional>
@@ -17,7 +17,7 @@ struct tls_options {
   // client certificate (default false).
   std::optional<bool> verify;
   std::optional<int> depth;           // maximum chain depth, 0..16
-  std::vector<std::string> versions;  // "tlsv1.2", "tlsv1.3"; empty: both
+  std::vector<std::string> versions;  // "tlsv1.2", "tlsv1.3"; empty: both (dtls: tlsv1.2 only)
 };
 
 }  // namespace polyport

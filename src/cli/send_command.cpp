@@ -18,7 +18,7 @@ class first_reply : public protocol {
  public:
   // Whatever transport the URL names.
   std::vector<polyport::transport> transports(std::string_view) const override {
-    return {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::ws, transport::wss};
+    return {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::dtls, transport::ws, transport::wss};
   }
   void on_message(connection&, std::span<const std::byte> message) override {
     settle(std::string(reinterpret_cast<const char*>(message.data()), message.size()));

@@ -218,9 +218,9 @@ std::shared_ptr<connection_context> make_outbound_context(runtime::state& owner,
 
 void connect_to(runtime::state& owner, worker& home, const route_plan& route, std::shared_ptr<connection_context> context,
                 endpoint destination, std::function<void(result<connection_ref>)> done) {
-  if (context->transport == transport::udp) {
-    home.post([&home, context = std::move(context), destination = std::move(destination), opts = route.opts,
-               done = std::move(done)] { connect_udp(home, context, destination, opts, done); });
+  if (context->transport == transport::udp || context->transport == transport::dtls) {
+    home.post([&home, context = std::move(context), destination = std::move(destination), route,
+               done = std::move(done)] { connect_udp(home, context, destination, route, done); });
     return;
   }
   auto attempt = std::make_shared<connect_attempt>(owner.shared_from_this(), home, route, std::move(context),

@@ -6,6 +6,7 @@
 
 #include "core/datagram_connection.hpp"
 #include "core/readiness_reactor.hpp"
+#include "transport/dtls_record.hpp"
 #include "transport/socket_ops.hpp"
 #include "transport/udp_socket.hpp"
 
@@ -82,21 +83,48 @@ class connected_port final : public datagram_port, public io_event_target, publi
 }  // namespace
 
 void connect_udp(worker& home, std::shared_ptr<connection_context> context, const endpoint& destination,
-                 const options& opts, const std::function<void(result<connection_ref>)>& done) {
-  auto fd = open_connected_udp_socket(destination, opts);
+                 const route_plan& route, std::function<void(result<connection_ref>)> done) {
+  bool secure = context->transport == transport::dtls;
+  std::string label = "connect to " + std::string(to_string(context->transport)) + " " + destination.to_string();
+  std::unique_ptr<dtls_session> session;
+  if (secure) {
+    auto tls = make_tls_context(tls_role::client, route.opts.tls, tls_wire::datagram);
+    auto made = tls ? dtls_session::connect(**tls, route.opts.host.value_or(route.host), dtls_mtu_for(context->max_datagram))
+                    : result<std::unique_ptr<dtls_session>>(tls.error());
+    if (!made) {
+      done(error{label + ": " + made.error().message});
+      return;
+    }
+    session = std::move(*made);
+  }
+  auto fd = open_connected_udp_socket(destination, route.opts);
   if (!fd) {
-    done(error{"connect to udp " + destination.to_string() + ": " + fd.error().message});
+    done(error{label + ": " + fd.error().message});
     return;
   }
-  auto port = std::make_shared<connected_port>(home, *fd, context->max_datagram);
+  auto port = std::make_shared<connected_port>(home, *fd, secure ? dtls_max_datagram : context->max_datagram);
   endpoint local = local_endpoint_of(*fd);
   context->own_stats->current().fetch_add(1, std::memory_order_relaxed);
   context->total_stats->current().fetch_add(1, std::memory_order_relaxed);
   auto conn = std::make_shared<datagram_connection>(home, context, port, std::move(local), destination);
   port->attach(*conn);
+  if (secure) {
+    std::weak_ptr<datagram_connection> weak = conn;
+    conn->use_dtls(std::move(session), route.connect_timeout(),
+                   [weak, label, done = std::move(done)](const std::string& failure) {
+                     auto opened = weak.lock();
+                     if (!failure.empty() || !opened) {
+                       done(error{label + ": " + (failure.empty() ? "closed" : failure)});
+                       return;
+                     }
+                     done(opened->ref());
+                   });
+    conn->start();
+    return;
+  }
   conn->start();
   if (!conn->is_open()) {
-    done(error{"connect to udp " + destination.to_string() + ": the protocol closed it in on_open"});
+    done(error{label + ": the protocol closed it in on_open"});
     return;
   }
   done(conn->ref());

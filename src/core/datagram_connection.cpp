@@ -26,7 +26,17 @@ void datagram_connection::start() {
   worker_.adopt(*this);
   stats_shard::add(own_stats_.opened, 1);
   stats_shard::add(total_stats_.opened, 1);
+  if (dtls_) {
+    worker_.idle().watch(*this, handshake_deadline_);
+    phase_ = phase::handshaking;
+    apply(dtls_->begin());
+    return;
+  }
   worker_.idle().watch(*this, context_->idle_timeout);
+  open();
+}
+
+void datagram_connection::open() {
   phase_ = phase::open;
   guarded([&] { context_->protocol->on_open(*this); });
 }
@@ -43,18 +53,27 @@ void datagram_connection::guarded(Callback&& callback) {
 }
 
 void datagram_connection::receive(std::span<const std::byte> datagram) {
-  if (phase_ != phase::open || paused_) {
-    stats_shard::add(own_stats_.datagrams_dropped, 1);
-    stats_shard::add(total_stats_.datagrams_dropped, 1);
+  if (dtls_) {
+    receive_records(datagram);
     return;
   }
-  stats_shard::add(own_stats_.bytes_in, datagram.size());
-  stats_shard::add(total_stats_.bytes_in, datagram.size());
-  worker_.idle().touch(*this, worker_.reactor().now());
-  guarded([&] { context_->protocol->on_message(*this, datagram); });
+  deliver(datagram);
 }
 
-void datagram_connection::receive_oversized() {
+void datagram_connection::deliver(std::span<const std::byte> message) {
+  if (phase_ != phase::open || paused_) {
+    count_dropped();
+    return;
+  }
+  stats_shard::add(own_stats_.bytes_in, message.size());
+  stats_shard::add(total_stats_.bytes_in, message.size());
+  worker_.idle().touch(*this, worker_.reactor().now());
+  guarded([&] { context_->protocol->on_message(*this, message); });
+}
+
+void datagram_connection::receive_oversized() { count_dropped(); }
+
+void datagram_connection::count_dropped() {
   stats_shard::add(own_stats_.datagrams_dropped, 1);
   stats_shard::add(total_stats_.datagrams_dropped, 1);
 }
@@ -62,6 +81,9 @@ void datagram_connection::receive_oversized() {
 bool datagram_connection::send(std::span<const std::byte> message) {
   if (phase_ != phase::open || message.size() > context_->max_datagram) {
     return false;
+  }
+  if (dtls_) {
+    return send_sealed(message);
   }
   int failure = port_->send_to(message, remote_);
   if (failure == ECONNREFUSED) {
@@ -71,8 +93,7 @@ bool datagram_connection::send(std::span<const std::byte> message) {
   }
   if (failure != 0) {
     // The socket buffer is full (or the route is down): UDP drops, and so do we, counted.
-    stats_shard::add(own_stats_.datagrams_dropped, 1);
-    stats_shard::add(total_stats_.datagrams_dropped, 1);
+    count_dropped();
     return true;
   }
   stats_shard::add(own_stats_.bytes_out, message.size());
@@ -88,6 +109,11 @@ void datagram_connection::set_idle_timeout(std::chrono::milliseconds timeout) {
 }
 
 void datagram_connection::idle_expired() {
+  if (phase_ == phase::handshaking) {
+    finish(close_reason::handshake_error,
+           "DTLS handshake timed out after " + std::to_string(handshake_deadline_.count()) + " ms");
+    return;
+  }
   if (phase_ != phase::open) {
     return;
   }
@@ -108,6 +134,9 @@ void datagram_connection::finish(close_reason reason, std::string detail) {
     return;
   }
   bool was_open = phase_ == phase::open;
+  if (dtls_) {
+    say_goodbye(reason);
+  }
   phase_ = phase::closed;
   if (open_flag_) {
     open_flag_->store(false, std::memory_order_relaxed);
@@ -120,6 +149,9 @@ void datagram_connection::finish(close_reason reason, std::string detail) {
   context_->total_stats->current().fetch_sub(1, std::memory_order_relaxed);
   worker_.forget(*this);
   port_->flow_closed(*this);
+  if (handshake_done_) {
+    handshake_ended(detail.empty() ? std::string(to_string(reason)) : detail);
+  }
   if (was_open) {
     try {
       context_->protocol->on_close(*this, close_info{reason, std::move(detail)});

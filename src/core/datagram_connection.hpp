@@ -6,9 +6,16 @@
 //   port (socket) ─▶ flow table (remote → connection) ─▶ receive ─▶ protocol::on_message
 //   connection::send ─▶ port.send_to(remote)   (nothing is queued: UDP has no flow control)
 //
+// With dtls, a dtls_session sits between the port and the protocol: datagrams are records,
+// on_open waits for the handshake, and each record's plaintext is one on_message
+// (datagram_connection_dtls.cpp).
+//
 // Thread safety: distinct objects: safe. Shared objects: unsafe; owning worker only.
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -17,6 +24,7 @@
 #include "core/idle_tracker.hpp"
 #include "core/worker.hpp"
 #include "polyport/connection.hpp"
+#include "transport/dtls_session.hpp"
 
 namespace polyport::detail {
 
@@ -44,7 +52,13 @@ class datagram_connection final : public connection,
   datagram_connection(worker& owner, std::shared_ptr<const connection_context> context,
                       std::shared_ptr<datagram_port> port, endpoint local, endpoint remote);
 
-  // Registers it with its worker and calls on_open. On the owning worker.
+  // Makes it a DTLS connection, before start(). `handshake_done` runs once, on the worker, with
+  // "" when the handshake completed or why it failed (a client's connect waits on it).
+  // `handshake_deadline`: how long the handshake may take (connect_timeout or idle_timeout).
+  void use_dtls(std::unique_ptr<dtls_session> session, std::chrono::milliseconds handshake_deadline,
+                std::function<void(const std::string&)> handshake_done);
+  // Registers it with its worker and calls on_open (with dtls: starts the handshake, and
+  // on_open follows it). On the owning worker.
   void start();
   // One datagram from the peer.
   void receive(std::span<const std::byte> datagram);
@@ -74,7 +88,7 @@ class datagram_connection final : public connection,
   std::string_view scheme() const override { return context_->scheme; }
   bool is_outbound() const override { return context_->outbound; }
   bool is_open() const override { return phase_ == phase::open; }
-  std::string security() const override { return {}; }
+  std::string security() const override { return dtls_ ? dtls_->description() : std::string(); }
   const polyport::framer& framer() const override { return *context_->framer; }
   const polyport::metadata& metadata() const override { return *context_->metadata; }
   connection_ref ref() override;
@@ -83,10 +97,21 @@ class datagram_connection final : public connection,
   void idle_expired() override;
 
  private:
-  enum class phase { created, open, closed };
+  enum class phase { created, handshaking, open, closed };
 
   void* user_data_pointer() const override { return context_->user_data.get(); }
+  void open();
+  void deliver(std::span<const std::byte> message);
+  void count_dropped();
   void finish(close_reason reason, std::string detail);
+  // dtls (datagram_connection_dtls.cpp)
+  void receive_records(std::span<const std::byte> datagram);
+  bool send_sealed(std::span<const std::byte> message);
+  void apply(dtls_step step);
+  void send_records(const std::vector<std::vector<std::byte>>& datagrams);
+  void arm_retransmit();
+  void say_goodbye(close_reason reason);
+  void handshake_ended(const std::string& failure);
   template <class Callback>
   void guarded(Callback&& callback);
 
@@ -101,6 +126,11 @@ class datagram_connection final : public connection,
   std::shared_ptr<datagram_connection> self_;        // keeps it alive until it closes
   phase phase_ = phase::created;
   bool paused_ = false;
+  // dtls only: the session, its handshake retransmission timer, and who waits for the handshake.
+  std::unique_ptr<dtls_session> dtls_;
+  std::unique_ptr<boost::asio::steady_timer> retransmit_timer_;
+  std::chrono::milliseconds handshake_deadline_{0};
+  std::function<void(const std::string&)> handshake_done_;
 };
 
 }  // namespace polyport::detail

@@ -101,8 +101,13 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
 
 result<route_plan> fit_datagram(const route_plan& route, std::size_t size) {
   std::size_t limit = route.opts.udp_max_size.value_or(default_udp_max_size);
-  if (route.transport != transport::udp || size <= limit) {
+  bool datagram = route.transport == transport::udp || route.transport == transport::dtls;
+  if (!datagram || size <= limit) {
     return route;
+  }
+  if (route.transport == transport::dtls) {
+    return error{"a message of " + std::to_string(size) + " bytes is over udp_max_size (" + std::to_string(limit) +
+                 ") for \"" + route.url_text + "\"; udp_to_tcp does not apply to dtls"};
   }
   if (!route.opts.udp_to_tcp.value_or(false)) {
     return error{"a message of " + std::to_string(size) + " bytes is over udp_max_size (" + std::to_string(limit) +

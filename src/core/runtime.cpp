@@ -71,7 +71,7 @@ result<void> runtime::check_listen(std::string_view url, const options& override
   if (auto resolved = resolve_listen_host(*state_, *plan); !resolved) {
     return resolved.error();
   }
-  if (plan->transport == transport::udp) {
+  if (plan->transport == transport::udp || plan->transport == transport::dtls) {
     return detail::udp_listener::check(*plan);
   }
   return detail::stream_listener::check(*plan);
@@ -90,7 +90,7 @@ result<std::shared_ptr<listener>> runtime::listen(std::string_view url, const op
     return resolved.error();
   }
   std::shared_ptr<detail::owned_listener> started;
-  if (plan->transport == transport::udp) {
+  if (plan->transport == transport::udp || plan->transport == transport::dtls) {
     auto stun = detail::stun_interceptor_for(*plan);
     auto udp = detail::udp_listener::start(state_, std::move(*plan), std::move(user_data), std::move(stun));
     if (!udp) {

@@ -19,6 +19,7 @@ struct alignas(64) stats_shard {
   std::atomic<std::uint64_t> accept_errors{0};
   std::atomic<std::uint64_t> datagrams_dropped{0};
   std::atomic<std::uint64_t> datagrams_forwarded{0};
+  std::atomic<std::uint64_t> dtls_cookies_sent{0};
   std::array<std::atomic<std::uint64_t>, close_reason_count> closed{};
 
   static void add(std::atomic<std::uint64_t>& counter, std::uint64_t amount) {
@@ -46,6 +47,7 @@ class stats_sink {
       out.accept_errors += s.accept_errors.load(std::memory_order_relaxed);
       out.datagrams_dropped += s.datagrams_dropped.load(std::memory_order_relaxed);
       out.datagrams_forwarded += s.datagrams_forwarded.load(std::memory_order_relaxed);
+      out.dtls_cookies_sent += s.dtls_cookies_sent.load(std::memory_order_relaxed);
       for (std::size_t r = 0; r < close_reason_count; ++r) {
         out.closed[r] += s.closed[r].load(std::memory_order_relaxed);
       }

@@ -7,6 +7,7 @@
 
 #include "core/runtime_state.hpp"
 #include "listener/stream_listener.hpp"
+#include "transport/dtls_record.hpp"
 #include "transport/socket_ops.hpp"
 
 namespace polyport::detail {
@@ -21,39 +22,6 @@ udp_listener::udp_listener(std::weak_ptr<runtime::state> runtime_state, route_pl
       max_connections_(plan_.opts.max_connections.value_or(default_max_connections)),
       rules_(plan_.opts.access_rules) {}
 
-result<void> udp_listener::check(const route_plan& plan) {
-  if (plan.opts.proxy_protocol.value_or(proxy_protocol_mode::off) != proxy_protocol_mode::off) {
-    return error{"proxy_protocol does not apply to udp listeners"};
-  }
-  if (plan.opts.max_conn_rate) {
-    return error{"max_conn_rate does not apply to udp listeners (max_connections bounds the peers)"};
-  }
-  // Options of byte streams a datagram listener cannot honour: an error, never silently ignored.
-  const polyport::options& o = plan.opts;
-  for (auto [given, name] : {std::pair{o.rate_limit || o.rate_limit_burst, "rate_limit"},
-                             std::pair{o.listener_rate_limit || o.listener_rate_limit_burst, "listener_rate_limit"},
-                             std::pair{o.send_timeout.has_value(), "send_timeout"},
-                             std::pair{o.acceptor_mode.has_value(), "acceptor_mode"},
-                             std::pair{o.reset_on_close.has_value(), "reset_on_close"},
-                             std::pair{o.keepalive || o.keepalive_idle || o.keepalive_interval || o.keepalive_count,
-                                       "keepalive"}}) {
-    if (given) {
-      return error{std::string(name) + " does not apply to udp listeners"};
-    }
-  }
-  if (plan.opts.udp_starts_tcp.value_or(false)) {
-    auto offered = plan.handler->transports(plan.scheme);
-    if (std::find(offered.begin(), offered.end(), transport::tcp) == offered.end()) {
-      return error{"udp_starts_tcp needs a protocol that offers tcp; \"" + plan.scheme + "\" does not"};
-    }
-  }
-  if (auto address = resolve_listen_address(plan.host, plan.kind == host_kind::any_ipv6, plan.kind == host_kind::any_ipv4);
-      !address) {
-    return address.error();
-  }
-  return {};
-}
-
 result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<runtime::state>& runtime_state,
                                                           route_plan plan, std::shared_ptr<void> user_data,
                                                           std::shared_ptr<datagram_interceptor> interceptor) {
@@ -66,6 +34,14 @@ result<std::shared_ptr<udp_listener>> udp_listener::start(const std::shared_ptr<
   started->context_ = make_connection_context(started->plan_, started->user_data_, started->stats_,
                                               runtime_state->totals, false);
   started->context_->rules = &started->rules_;
+  if (started->plan_.transport == transport::dtls) {
+    auto gate = dtls_gate::make(started->plan_.opts.tls, static_cast<unsigned>(runtime_state->workers.size()),
+                                dtls_mtu_for(started->context_->max_datagram));
+    if (!gate) {
+      return error{"cannot listen on \"" + started->plan_.url_text + "\": " + gate.error().message};
+    }
+    started->gate_ = std::move(*gate);
+  }
   started->stun_client_ = started->make_stun_client(*runtime_state->workers.front());
   std::weak_ptr<udp_listener> weak = started;
   started->context_->on_closed = [weak] {
@@ -142,7 +118,9 @@ result<void> udp_listener::open_sockets(runtime::state& owner) {
       local_ = local_endpoint_of(*fd);
       at.port = local_.port;
     }
-    opened.push_back(std::make_shared<udp_flow_socket>(*w, *fd, weak_from_this(), context_->max_datagram));
+    // DTLS peers send records bigger than the plaintext udp_max_size bounds (and handshake flights).
+    std::size_t slot = gate_ ? dtls_max_datagram : context_->max_datagram;
+    opened.push_back(std::make_shared<udp_flow_socket>(*w, *fd, weak_from_this(), slot));
   }
   std::lock_guard lock(table_mutex_);
   sockets_ = std::move(opened);
@@ -236,11 +214,15 @@ void udp_listener::new_peer(udp_flow_socket& at, std::span<const std::byte> data
     }
   }
   std::optional<close_reason> refused;
+  std::unique_ptr<dtls_session> session;
   auto owner = runtime_.lock();
   if (!owner) {
     refused = close_reason::runtime_stopped;
   } else if (rules_.check(from.address) == access_decision::deny) {
     refused = close_reason::denied;
+  } else if (gate_ && !(session = pass_gate(at, datagram, from))) {
+    flow_ended(from);  // answered with a cookie, or dropped: no state kept
+    return;
   } else {
     std::size_t process_limit = owner->settings.max_connections;
     std::size_t mine = stats_->current().fetch_add(1, std::memory_order_relaxed);
@@ -259,8 +241,34 @@ void udp_listener::new_peer(udp_flow_socket& at, std::span<const std::byte> data
   }
   auto conn = std::make_shared<datagram_connection>(here, context_, std::move(socket), local_, from);
   at.adopt_flow(*conn);
+  if (session) {
+    conn->use_dtls(std::move(session), context_->idle_timeout, nullptr);
+    conn->start();
+    return;
+  }
   conn->start();
   conn->receive(datagram);
+}
+
+std::unique_ptr<dtls_session> udp_listener::pass_gate(udp_flow_socket& at, std::span<const std::byte> datagram,
+                                                      const endpoint& from) {
+  worker& here = at.home();
+  dtls_gate::verdict verdict = gate_->screen(here.index(), datagram, from);
+  if (verdict.what == dtls_gate::verdict::kind::answered) {
+    if (at.send_to(verdict.reply, from) == 0) {
+      stats_shard::add(stats_->shard(here.index()).dtls_cookies_sent, 1);
+      stats_shard::add(context_->total_stats->shard(here.index()).dtls_cookies_sent, 1);
+    } else {
+      count_dropped(here);
+    }
+  } else if (verdict.what == dtls_gate::verdict::kind::dropped) {
+    count_dropped(here);
+    if (!warned_not_dtls_.exchange(true)) {
+      spdlog::warn("{}: dropped a datagram from {} that is not a DTLS ClientHello; later ones are only counted",
+                   description(), from.to_string());
+    }
+  }
+  return std::move(verdict.session);
 }
 
 void udp_listener::flow_ended(const endpoint& peer) {

@@ -7,6 +7,8 @@
 // bound on peers, hence on the state a flood of spoofed sources can create).
 // With udp_no_connections, datagrams go to protocol::on_datagram instead. With udp_starts_tcp, a
 // TCP listener on the same port lives and dies with this one (not in runtime::listeners()).
+// With transport dtls, a new peer must first pass the dtls_gate's cookie exchange, and its
+// connection carries a DTLS session.
 // Thread safety: the public methods are safe from any thread.
 
 #include <atomic>
@@ -18,6 +20,7 @@
 
 #include "core/connection_context.hpp"
 #include "core/route_plan.hpp"
+#include "listener/dtls_gate.hpp"
 #include "listener/owned_listener.hpp"
 #include "listener/udp_flow_socket.hpp"
 #include "stun/listener_client.hpp"
@@ -35,6 +38,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   static result<std::shared_ptr<udp_listener>> start(const std::shared_ptr<runtime::state>& runtime_state,
                                                      route_plan plan, std::shared_ptr<void> user_data,
                                                      std::shared_ptr<datagram_interceptor> interceptor);
+  // Refuses what a udp or dtls listener cannot honour, by name (udp_listener_check.cpp).
   static result<void> check(const route_plan& plan);
 
   udp_listener(std::weak_ptr<runtime::state> runtime_state, route_plan plan, std::shared_ptr<void> user_data,
@@ -90,6 +94,9 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   std::shared_ptr<listener_stun_client> make_stun_client(worker& home);
   result<void> start_tcp_twin(const std::shared_ptr<runtime::state>& runtime_state);
   void count_refusal(worker& at, close_reason why);
+  // dtls: the gate's verdict on a datagram of a new peer; the session when it is admitted.
+  std::unique_ptr<dtls_session> pass_gate(udp_flow_socket& at, std::span<const std::byte> datagram,
+                                          const endpoint& from);
   void count_bytes(worker& at, std::size_t in, std::size_t out);
   void shut_down(bool remove_from_runtime, close_reason why);
 
@@ -99,6 +106,8 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   route_plan plan_;
   std::shared_ptr<void> user_data_;
   std::shared_ptr<datagram_interceptor> interceptor_;
+  // dtls only: the cookie exchange new peers go through (made at start).
+  std::unique_ptr<dtls_gate> gate_;
   // Set at start, before any socket reads: discover_mapped_address's queries and their answers.
   std::shared_ptr<listener_stun_client> stun_client_;
   std::shared_ptr<stats_sink> stats_;
@@ -109,6 +118,7 @@ class udp_listener final : public owned_listener, public std::enable_shared_from
   std::atomic<bool> running_{false};
   std::atomic<bool> suspended_{false};
   std::atomic<bool> warned_oversized_{false};
+  std::atomic<bool> warned_not_dtls_{false};
   polyport::access_rules rules_;
 
   // Guards the sockets (indexed by worker; emptied by stop) and which worker owns each peer,

@@ -3,7 +3,7 @@
 namespace polyport {
 
 std::vector<polyport::transport> echo_protocol::transports(std::string_view) const {
-  return {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::ws, transport::wss};
+  return {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::dtls, transport::ws, transport::wss};
 }
 
 void echo_protocol::on_message(connection& conn, std::span<const std::byte> message) {

@@ -146,6 +146,24 @@ result<int> protocol_version(const std::string& name) {
   return error{"tls_versions " + quoted(name) + ": unsupported, use tlsv1.2 or tlsv1.3"};
 }
 
+// DTLS 1.2 is the one version OpenSSL 3.0 has over datagrams (DTLS 1.3 is not built there).
+result<void> set_datagram_versions(SSL_CTX* ctx, const std::vector<std::string>& versions) {
+  for (const std::string& name : versions) {
+    result<int> version = protocol_version(name);
+    if (!version) {
+      return version.error();
+    }
+    if (*version != TLS1_2_VERSION) {
+      return error{"tls_versions " + quoted(name) + ": dtls supports tlsv1.2 only"};
+    }
+  }
+  if (SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1) {
+    return error{"tls_versions: " + openssl_reason()};
+  }
+  return {};
+}
+
 result<void> set_versions(SSL_CTX* ctx, const std::vector<std::string>& versions) {
   int lowest = TLS1_2_VERSION;
   int highest = TLS1_3_VERSION;
@@ -168,12 +186,16 @@ result<void> set_versions(SSL_CTX* ctx, const std::vector<std::string>& versions
   return {};
 }
 
-result<void> configure(SSL_CTX* ctx, tls_role role, const tls_options& options) {
-  // Partial writes and moving buffers match byte_stream::write (bytes taken, queue compacts);
-  // released buffers keep an idle connection at a few hundred bytes instead of ~34 KiB.
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                            SSL_MODE_RELEASE_BUFFERS);
-  if (result<void> versions = set_versions(ctx, options.versions); !versions) {
+result<void> configure(SSL_CTX* ctx, tls_role role, const tls_options& options, tls_wire wire) {
+  if (wire == tls_wire::stream) {
+    // Partial writes and moving buffers match byte_stream::write (bytes taken, queue compacts);
+    // released buffers keep an idle connection at a few hundred bytes instead of ~34 KiB.
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+  }
+  result<void> versions = wire == tls_wire::stream ? set_versions(ctx, options.versions)
+                                                   : set_datagram_versions(ctx, options.versions);
+  if (!versions) {
     return versions;
   }
   if (options.depth) {
@@ -186,7 +208,8 @@ result<void> configure(SSL_CTX* ctx, tls_role role, const tls_options& options) 
 
   if (options.certfile.empty()) {
     if (role == tls_role::server) {
-      return error{"tls_certfile is required for a TLS server"};
+      return error{wire == tls_wire::stream ? "tls_certfile is required for a TLS server"
+                                            : "tls_certfile is required for a DTLS server"};
     }
     if (!options.keyfile.empty()) {
       return error{"tls_keyfile " + quoted(options.keyfile) + " needs a tls_certfile"};
@@ -231,13 +254,19 @@ tls_context::tls_context(tls_role role, SSL_CTX* native) : role_(role), native_(
 
 tls_context::~tls_context() { SSL_CTX_free(native_); }
 
-result<std::shared_ptr<tls_context>> make_tls_context(tls_role role, const tls_options& options) {
+result<std::shared_ptr<tls_context>> make_tls_context(tls_role role, const tls_options& options, tls_wire wire) {
   ERR_clear_error();
-  ctx_ptr ctx(SSL_CTX_new(role == tls_role::client ? TLS_client_method() : TLS_server_method()));
+  const SSL_METHOD* method = nullptr;
+  if (wire == tls_wire::stream) {
+    method = role == tls_role::client ? TLS_client_method() : TLS_server_method();
+  } else {
+    method = role == tls_role::client ? DTLS_client_method() : DTLS_server_method();
+  }
+  ctx_ptr ctx(SSL_CTX_new(method));
   if (!ctx) {
     return error{"TLS context: " + openssl_reason()};
   }
-  if (result<void> configured = configure(ctx.get(), role, options); !configured) {
+  if (result<void> configured = configure(ctx.get(), role, options, wire); !configured) {
     ERR_clear_error();
     return configured.error();
   }

@@ -1,4 +1,5 @@
 #include "transport/tls_stream.hpp"
+#include "transport/tls_peer_name.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/bio.h>
@@ -85,12 +86,6 @@ BIO* new_socket_bio(int* fd) {
   return bio;
 }
 
-bool is_ip_literal(const std::string& name) {
-  std::array<unsigned char, sizeof(in6_addr)> address{};
-  return ::inet_pton(AF_INET, name.c_str(), address.data()) == 1 ||
-         ::inet_pton(AF_INET6, name.c_str(), address.data()) == 1;
-}
-
 class tls_stream final : public byte_stream {
  public:
   tls_stream(int fd, std::shared_ptr<tls_context> context, std::string server_name)
@@ -106,7 +101,7 @@ class tls_stream final : public byte_stream {
       SSL_set_accept_state(ssl_);
     } else {
       SSL_set_connect_state(ssl_);
-      set_server_name(std::move(server_name));
+      setup_error_ = expect_server_name(ssl_, std::move(server_name));
     }
     ERR_clear_error();  // a rejected name leaves its reason queued; setup_error_ carries it
   }
@@ -209,30 +204,6 @@ class tls_stream final : public byte_stream {
   }
 
  private:
-  void set_server_name(std::string name) {
-    if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
-      name = name.substr(1, name.size() - 2);
-    }
-    bool verifying = (SSL_get_verify_mode(ssl_) & SSL_VERIFY_PEER) != 0;
-    if (name.empty()) {
-      if (verifying) {
-        setup_error_ = "no server name to check the certificate against (or set tls_verify=false)";
-      }
-      return;
-    }
-    if (is_ip_literal(name)) {
-      // RFC 6066 §3: SNI carries host names only, never addresses.
-      if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), name.c_str()) != 1) {
-        setup_error_ = "cannot check the certificate against " + name;
-      }
-      return;
-    }
-    if (SSL_set_tlsext_host_name(ssl_, name.c_str()) != 1 ||
-        SSL_set1_host(ssl_, name.c_str()) != 1) {
-      setup_error_ = "invalid server name \"" + name + "\"";
-    }
-  }
-
   // The thread's OpenSSL error queue is shared by every connection on this worker: start each
   // call with it empty so a failure here is never blamed on another connection's leftovers.
   // errno too, so an EOF (which sets no errno) is told apart from a socket error.

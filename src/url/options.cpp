@@ -151,7 +151,7 @@ options merge_options(const options& from_url, const options& from_code) {
 result<void> check_supported(const options& o) {
   if (o.transport && *o.transport != transport::tcp && *o.transport != transport::tls &&
       *o.transport != transport::unix_stream && *o.transport != transport::ws && *o.transport != transport::wss && *o.transport != transport::http &&
-      *o.transport != transport::https && *o.transport != transport::udp) {
+      *o.transport != transport::https && *o.transport != transport::udp && *o.transport != transport::dtls) {
     return error{"transport \"" + std::string(to_string(*o.transport)) + "\" is not supported yet"};
   }
   for (const detail::option_descriptor& descriptor : detail::option_table()) {

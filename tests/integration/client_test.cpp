@@ -128,6 +128,7 @@ TEST_P(client_test, concurrent_sends_to_a_new_destination_share_one_connection) 
 
 INSTANTIATE_TRANSPORT_TESTS(client_test);
 INSTANTIATE_DATAGRAM_TESTS(client_test);
+INSTANTIATE_DTLS_TESTS(client_test);
 // The same bodies over WebSocket: reuse, force_new and shared attempts do not depend on framing.
 INSTANTIATE_TEST_SUITE_P(websocket, client_test, ::testing::ValuesIn(websocket_transports()), case_name);
 

@@ -21,7 +21,7 @@ void recording_protocol::update(const connection& conn, const std::function<void
 }
 
 std::vector<polyport::transport> recording_protocol::transports(std::string_view) const {
-  return {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::ws, transport::wss};
+  return {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::dtls, transport::ws, transport::wss};
 }
 
 void recording_protocol::on_open(connection& conn) {

@@ -19,6 +19,10 @@ std::vector<transport_case> datagram_transports() {
   return {{transport::udp, false}, {transport::udp, true}};
 }
 
+std::vector<transport_case> dtls_transports() {
+  return {{transport::dtls, false}, {transport::dtls, true}};
+}
+
 std::vector<transport_case> websocket_transports() {
   return {
       {transport::ws, false},
@@ -74,7 +78,7 @@ std::string listen_url_for(const transport_case& c, std::string_view scheme, std
     return with_params(url, params);
   }
   url += "://" + loopback(c) + ":0;transport=" + std::string(to_string(c.kind));
-  if (c.kind == transport::tls || c.kind == transport::wss) {
+  if (c.kind == transport::tls || c.kind == transport::wss || c.kind == transport::dtls) {
     url += ";tls_certfile=" + shared_identity().certfile + ";tls_keyfile=" + shared_identity().keyfile;
   }
   return with_params(url, params);
@@ -89,7 +93,7 @@ std::string connect_url_for(const transport_case& c, std::string_view scheme, co
   }
   url += "://" + loopback(c) + ":" + std::to_string(target.local().port) +
          ";transport=" + std::string(to_string(c.kind));
-  if (c.kind == transport::tls || c.kind == transport::wss) {
+  if (c.kind == transport::tls || c.kind == transport::wss || c.kind == transport::dtls) {
     url += ";tls_cacertfile=" + shared_identity().certfile;
   }
   return with_params(url, params);

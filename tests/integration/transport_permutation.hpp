@@ -32,6 +32,8 @@ void PrintTo(const transport_case& c, std::ostream* out);
 std::vector<transport_case> every_transport();
 // udp, udp6: for the suites whose tests make sense over datagrams (a peer cannot see a close).
 std::vector<transport_case> datagram_transports();
+// dtls, dtls6: datagrams through polyport's own client (a raw peer would have to speak DTLS).
+std::vector<transport_case> dtls_transports();
 // ws, ws6, wss, wss6: message transports, for tests through polyport's own client.
 std::vector<transport_case> websocket_transports();
 std::string case_name(const ::testing::TestParamInfo<transport_case>& info);
@@ -51,7 +53,7 @@ class transport_test : public ::testing::TestWithParam<transport_case> {
  protected:
   polyport::transport kind() const { return GetParam().kind; }
   bool is_tls() const { return kind() == polyport::transport::tls || kind() == polyport::transport::wss; }
-  bool is_datagram() const { return kind() == polyport::transport::udp; }
+  bool is_datagram() const { return kind() == polyport::transport::udp || kind() == polyport::transport::dtls; }
 
   std::string listen_url(std::string_view scheme, std::string_view params = "") const {
     return listen_url_for(GetParam(), scheme, params, dir_);
@@ -74,6 +76,10 @@ class transport_test : public ::testing::TestWithParam<transport_case> {
 
 #define INSTANTIATE_DATAGRAM_TESTS(suite) \
   INSTANTIATE_TEST_SUITE_P(datagrams, suite, ::testing::ValuesIn(::polyport::testing::datagram_transports()), \
+                           ::polyport::testing::case_name)
+
+#define INSTANTIATE_DTLS_TESTS(suite) \
+  INSTANTIATE_TEST_SUITE_P(dtls, suite, ::testing::ValuesIn(::polyport::testing::dtls_transports()), \
                            ::polyport::testing::case_name)
 
 }  // namespace polyport::testing

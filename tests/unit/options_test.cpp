@@ -434,7 +434,7 @@ TEST(merge_options, lists_from_code_replace_not_append) {
 
 TEST(check_supported, defaults_and_built_transports_pass) {
   EXPECT_TRUE(check_supported(options{}).ok());
-  for (transport t : {transport::tcp, transport::tls, transport::unix_stream, transport::udp}) {
+  for (transport t : {transport::tcp, transport::tls, transport::unix_stream, transport::udp, transport::dtls}) {
     options o;
     o.transport = t;
     EXPECT_TRUE(check_supported(o).ok()) << to_string(t);
@@ -442,7 +442,7 @@ TEST(check_supported, defaults_and_built_transports_pass) {
 }
 
 TEST(check_supported, other_transports_are_refused) {
-  for (transport t : {transport::dtls, transport::sctp}) {
+  for (transport t : {transport::sctp}) {
     options o;
     o.transport = t;
     auto checked = check_supported(o);

@@ -58,8 +58,8 @@ TEST_F(route_plan_test, a_transport_the_protocol_does_not_offer_is_refused) {
 }
 
 TEST_F(route_plan_test, features_not_built_yet_are_refused_by_name) {
-  auto dtls = plan_listener(registry_, "echo://127.0.0.1:1;transport=dtls", {});
-  ASSERT_FALSE(dtls);
+  auto sctp_transport = plan_listener(registry_, "echo://127.0.0.1:1;transport=sctp", {});
+  ASSERT_FALSE(sctp_transport);
   auto sctp = plan_listener(registry_, "echo://127.0.0.1:1;sctp_in_streams=2", {});
   ASSERT_FALSE(sctp);
   EXPECT_THAT(sctp.error().message, HasSubstr("option \"sctp_in_streams\" is not supported yet"));
