@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,27 @@ class mirror_protocol : public protocol {
     }
     if (request.path == "/moved") {
       response.redirect("/elsewhere", 302);
+      return;
+    }
+    if (request.path.starts_with("/stream/")) {  // N numbered pieces, chunked
+      response.body_source = [count = std::stoul(request.path.substr(8)), next = 0UL]() mutable {
+        return next < count ? "piece-" + std::to_string(next++) + ";" : std::string();
+      };
+      return;
+    }
+    if (request.path.starts_with("/sized/")) {  // N bytes in 64 KiB pieces, with their length
+      std::uint64_t size = std::stoull(request.path.substr(7));
+      response.body_length = size;
+      response.body_source = [left = size]() mutable {
+        std::string piece(std::min<std::uint64_t>(left, 65536), 's');
+        left -= piece.size();
+        return piece;
+      };
+      return;
+    }
+    if (request.path == "/short") {  // promises 10 bytes, gives 5
+      response.body_length = 10;
+      response.body_source = [given = false]() mutable { return std::exchange(given, true) ? "" : "12345"; };
       return;
     }
     response.set_header("X-Seen-Host", request.header("host"));
@@ -183,6 +205,49 @@ TEST_P(http_client_test, a_response_over_max_frame_is_a_clear_error) {
   auto over = within(rt.http_request(url_of(*server, "/big/1001", "max_frame=1000")));
   ASSERT_FALSE(over.ok());
   EXPECT_EQ(over.error().message, "a response body over 1000 bytes (max_frame)");
+}
+
+std::string numbered_pieces(unsigned count) {
+  std::string out;
+  for (unsigned i = 0; i < count; ++i) {
+    out += "piece-" + std::to_string(i) + ";";
+  }
+  return out;
+}
+
+TEST_P(http_client_test, streamed_bodies_arrive_whole_and_in_order_with_the_requests_behind_them) {
+  auto server = listen_mirror();
+  auto chunked = rt.http_request(url_of(*server, "/stream/2000"));
+  auto plain = rt.http_request(url_of(*server, "/after"));
+  auto sized = rt.http_request(url_of(*server, "/sized/3000000"));
+  auto head = rt.http_request(url_of(*server, "/sized/1000"), {.method = "HEAD"});
+  auto got = within(std::move(chunked));
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->header("transfer-encoding"), "chunked");
+  EXPECT_EQ(got->body, numbered_pieces(2000));
+  auto next = within(std::move(plain));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->body, "GET /after  ");
+  auto large = within(std::move(sized));
+  ASSERT_TRUE(large.ok()) << large.error().message;
+  EXPECT_EQ(large->header("content-length"), "3000000");
+  EXPECT_TRUE(large->body == std::string(3'000'000, 's'));
+  auto headed = within(std::move(head));
+  ASSERT_TRUE(headed.ok()) << headed.error().message;
+  EXPECT_EQ(headed->header("content-length"), "1000");
+  EXPECT_EQ(headed->body, "");
+  EXPECT_EQ(server->stats().accepted, 1u);
+}
+
+TEST_P(http_client_test, a_body_source_short_of_its_length_closes_the_connection) {
+  auto server = listen_mirror();
+  auto cut = within(rt.http_request(url_of(*server, "/short")));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().message.find("the connection closed inside the response body"), std::string::npos)
+      << cut.error().message;
+  EXPECT_TRUE(eventually([&] { return server->stats().closed_by(close_reason::callback_error) == 1; }));
+  auto next = within(rt.http_request(url_of(*server, "/fine")));
+  ASSERT_TRUE(next.ok()) << next.error().message;
 }
 
 TEST_P(http_client_test, a_refused_connection_names_the_destination) {
