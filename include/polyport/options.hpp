@@ -69,6 +69,8 @@ struct options {
   std::optional<polyport::transport> transport;
   std::optional<std::chrono::milliseconds> idle_timeout;  // 0 disables the idle timeout
   std::optional<std::chrono::milliseconds> connect_timeout, send_timeout, proxy_protocol_timeout;
+  // HTTP client: how long a request may wait without a byte of its response (default 30 s).
+  std::optional<std::chrono::milliseconds> response_timeout;
   std::optional<std::size_t> max_connections;
   std::optional<overload_policy> max_connections_policy;
   std::optional<unsigned> acceptors;  // URL names: tcp_listeners and acceptors

@@ -23,6 +23,7 @@
 #include "polyport/connection.hpp"
 #include "polyport/destination.hpp"
 #include "polyport/endpoint.hpp"
+#include "polyport/http_client.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/options.hpp"
 #include "polyport/protocol.hpp"
@@ -82,6 +83,17 @@ class runtime {
   // too. `done` runs on a worker (at once for IP literals).
   void resolve(std::string_view urls, const options& overrides, resolve_handler done);
   std::future<result<std::vector<destination>>> resolve(std::string_view urls, const options& overrides = {});
+
+  // One HTTP/1.1 request to an http:// or https:// URL (http_client.hpp): over a pooled
+  // connection to the same destination and TLS settings (pipelined behind requests already on
+  // it), else a new one. `done` runs once, on a worker, with the response or an error naming
+  // the failure (connect, TLS, response_timeout, a response over max_frame, ...). A request
+  // whose connection closed before any byte of its response is sent again once, on a new
+  // connection, if its method is idempotent. Redirects are returned, not followed.
+  void http_request(std::string_view url, http_client_request request, const options& overrides,
+                    http_response_handler done);
+  std::future<result<http_client_response>> http_request(std::string_view url, http_client_request request = {},
+                                                          const options& overrides = {});
 
   std::vector<std::shared_ptr<listener>> listeners() const;
   // Everything this runtime accepted and connected, including listeners stopped since.

@@ -35,6 +35,18 @@ struct send_arguments {
 };
 int run_send(const send_arguments& arguments);
 
+// One HTTP request; prints the response body (with include_head, the status line and headers first).
+struct fetch_arguments {
+  unsigned timeout_ms = 30000;  // connect_timeout and response_timeout
+  std::string dns;
+  std::string method;               // empty: GET, or POST with data
+  std::optional<std::string> data;  // the request body
+  std::vector<std::string> headers;  // "Name: value"
+  bool include_head = false;
+  std::string url;
+};
+int run_fetch(const fetch_arguments& arguments);
+
 // Prints the destinations of a URL, one `<transport> <ip>:<port>` per line, in order.
 struct resolve_arguments {
   unsigned timeout_ms = 5000;

@@ -25,6 +25,18 @@ int main(int argc, char** argv) {
   send_command->add_option("url", send.url, "destination URL")->required();
   send_command->add_option("data", send.data, "bytes to send")->required();
 
+  polyport::cli::fetch_arguments fetch;
+  auto* fetch_command = app.add_subcommand(
+      "fetch", "One HTTP/1.1 request to an http:// or https:// URL; prints the body (exit 1 for 4xx/5xx).");
+  fetch_command->add_option("--timeout", fetch.timeout_ms, "milliseconds for the connection, and for the response")
+      ->default_val(30000);
+  fetch_command->add_option("--dns", fetch.dns, "DNS server IP:PORT (default: /etc/resolv.conf)");
+  fetch_command->add_option("-X,--request", fetch.method, "the method (default GET, or POST with -d)");
+  fetch_command->add_option("-d,--data", fetch.data, "the request body");
+  fetch_command->add_option("-H,--header", fetch.headers, "a request header, \"Name: value\" (repeatable)");
+  fetch_command->add_flag("-i,--include", fetch.include_head, "print the status line and headers first");
+  fetch_command->add_option("url", fetch.url, "e.g. \"https://127.0.0.1:8443/;tls_verify=false\"")->required();
+
   polyport::cli::resolve_arguments resolve;
   auto* resolve_command = app.add_subcommand(
       "resolve", "Print where a URL leads (NAPTR, SRV, A/AAAA), one \"<transport> <ip>:<port>\" per line, in order.");
@@ -67,6 +79,9 @@ int main(int argc, char** argv) {
   }
   if (resolve_command->parsed()) {
     return polyport::cli::run_resolve(resolve);
+  }
+  if (fetch_command->parsed()) {
+    return polyport::cli::run_fetch(fetch);
   }
   if (admin_command->parsed()) {
     return polyport::cli::run_admin(admin);

@@ -91,9 +91,12 @@ http_session::step http_session::feed(std::span<const std::byte> bytes) {
   return {step::outcome::request, total, 0, {}};
 }
 
+bool carries_body(int status, std::string_view method) {
+  return method != "HEAD" && status != 204 && status != 304 && (status < 100 || status >= 200);
+}
+
 std::string serialize_http_response(const http_response& response, std::string_view method, bool keep_alive) {
-  bool no_body = method == "HEAD" || response.status == 204 || response.status == 304 ||
-                 (response.status >= 100 && response.status < 200);
+  bool no_body = !carries_body(response.status, method);
   std::string out;
   out.reserve(128 + response.body.size());
   out += "HTTP/1.1 ";
@@ -117,15 +120,19 @@ std::string serialize_http_response(const http_response& response, std::string_v
     out += "Server: polyport\r\n";
   }
   if (response.status >= 200 && response.status != 204 && response.status != 304) {
-    out += "Content-Length: ";
-    out += std::to_string(response.body.size());
-    out += "\r\n";
+    if (!response.body_source || response.body_length) {
+      out += "Content-Length: ";
+      out += std::to_string(response.body_source ? *response.body_length : response.body.size());
+      out += "\r\n";
+    } else if (keep_alive && !no_body) {
+      out += "Transfer-Encoding: chunked\r\n";
+    }
   }
   if (!keep_alive) {
     out += "Connection: close\r\n";
   }
   out += "\r\n";
-  if (!no_body) {
+  if (!no_body && !response.body_source) {
     out += response.body;
   }
   return out;

@@ -9,7 +9,9 @@
 // Thread safety: owned by one connection, used only on its worker.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -44,6 +46,17 @@ class http_session {
   // Ready for the next request.
   void reset();
 
+  // A streamed response under way (http_response::body_source): the connection pulls pieces
+  // while it is writable and reads no further request until it ends.
+  struct streamed_body {
+    std::function<std::string()> source;
+    std::optional<std::uint64_t> length;
+    std::uint64_t sent = 0;
+    bool chunked = false;
+    bool keep_alive = true;
+  };
+  std::optional<streamed_body>& streaming() { return streaming_; }
+
  private:
   struct parser_box;
   std::unique_ptr<parser_box> parser_;
@@ -51,10 +64,16 @@ class http_session {
   std::size_t max_body_;
   http_request request_;
   bool keep_alive_ = true;
+  std::optional<streamed_body> streaming_;
 };
 
+// Whether a response with `status` to a request with `method` has a body (not HEAD, 1xx, 204, 304).
+bool carries_body(int status, std::string_view method);
+
 // The bytes of `response` for a request with `method`: a status line, its headers,
-// Content-Length (no body for HEAD, 204, 304) and Connection: close unless `keep_alive`.
+// Content-Length (no body for HEAD, 204, 304) and Connection: close unless `keep_alive`. With a
+// body_source, only the head: Content-Length from body_length, else chunked when `keep_alive`
+// (the body then ends the connection).
 std::string serialize_http_response(const http_response& response, std::string_view method, bool keep_alive);
 
 }  // namespace polyport::detail

@@ -87,8 +87,8 @@ result<std::vector<route_plan>> plan_routes(const protocol_registry& registry, s
     }
     fill_default_port(*plan, true);
     if (plan->transport == transport::http || plan->transport == transport::https) {
-      return route_error(u, "the HTTP client (transport " + std::string(to_string(plan->transport)) +
-                                ") is not supported yet");
+      return route_error(u, "transport " + std::string(to_string(plan->transport)) +
+                                " is for listeners; HTTP requests go through runtime::http_request (polyport fetch)");
     }
     if (plan->transport != transport::unix_stream && plan->kind != host_kind::name && !plan->port) {
       return route_error(u, "no port, and the \"" + plan->scheme + "\" protocol has no default port for " +

@@ -402,6 +402,9 @@ void stream_connection::update_writable() {
   }
   writable_ = now_writable;
   guarded([&] { context_->protocol->on_writable(*this, now_writable); });
+  if (now_writable && http_ && http_->streaming()) {
+    http_pump();
+  }
 }
 
 void stream_connection::pause_reading() {

@@ -140,6 +140,9 @@ class stream_connection final : public connection,
   // http and https (stream_connection_http.cpp).
   void http_deliver(std::span<std::byte> bytes);
   void http_write(const std::string& bytes);
+  // A streamed response body (stream_connection_http_stream.cpp).
+  void http_pump();
+  void http_end_stream();
 
   // ws and wss (stream_connection_ws.cpp).
   void ws_handshake_step();

@@ -15,13 +15,18 @@ void stream_connection::http_write(const std::string& bytes) {
 }
 
 void stream_connection::http_deliver(std::span<std::byte> bytes) {
+  if (http_->streaming()) {
+    // A streamed response is under way: later requests wait their turn (http_end_stream).
+    cumulation_.insert(cumulation_.end(), bytes.begin(), bytes.end());
+    return;
+  }
   bool had_leftovers = !cumulation_.empty();
   if (had_leftovers) {
     cumulation_.insert(cumulation_.end(), bytes.begin(), bytes.end());
   }
   std::span<const std::byte> input = had_leftovers ? std::span<const std::byte>(cumulation_) : bytes;
   std::size_t at = 0;
-  while (phase_ == phase::open) {
+  while (phase_ == phase::open && !http_->streaming()) {
     http_session::step step = http_->feed(input.subspan(at));
     at += step.consumed;
     if (step.result == http_session::step::outcome::need_more) {
@@ -48,9 +53,18 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
       return;
     }
     bool keep_alive = http_->keep_alive();
+    bool streamed = response.body_source && carries_body(response.status, http_->request().method);
+    // HTTP/1.0 knows no chunked coding: a body of unknown length then ends with the connection.
+    keep_alive = keep_alive && !(streamed && !response.body_length && http_->request().version < 11);
     http_write(serialize_http_response(response, http_->request().method, keep_alive));
     if (phase_ != phase::open) {
       return;
+    }
+    if (streamed) {
+      http_->streaming() = http_session::streamed_body{std::move(response.body_source), response.body_length, 0,
+                                                       keep_alive && !response.body_length, keep_alive};
+      pause_reading();
+      break;
     }
     if (!keep_alive) {
       close_with(close_reason::local, {});
@@ -60,6 +74,7 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
   }
   if (phase_ == phase::open) {
     keep_unconsumed(input, at, had_leftovers);
+    http_pump();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 namespace polyport {
 
 namespace {
+
+// Larger files are sent from disk as the connection drains, not read into memory first.
+constexpr std::uint64_t streamed_file_threshold = 256 * 1024;
+constexpr std::uint64_t streamed_piece_size = 64 * 1024;
 
 namespace fs = std::filesystem;
 
@@ -221,8 +226,20 @@ void serve_static(const fs::path& root, const http_request& request, http_respon
     response.set_header("Content-Range", "bytes " + std::to_string(range->first) + "-" +
                                              std::to_string(range->last) + "/" + std::to_string(size));
   }
-  response.body.resize(count);
   file.seekg(static_cast<std::streamoff>(first));
+  if (count > streamed_file_threshold) {
+    // A file that shrinks meanwhile ends the stream short: the connection then closes.
+    response.body_length = count;
+    response.body_source = [source = std::make_shared<std::ifstream>(std::move(file)), left = count]() mutable {
+      std::string piece(static_cast<std::size_t>(std::min<std::uint64_t>(left, streamed_piece_size)), '\0');
+      source->read(piece.data(), static_cast<std::streamsize>(piece.size()));
+      piece.resize(static_cast<std::size_t>(std::max<std::streamsize>(source->gcount(), 0)));
+      left -= piece.size();
+      return piece;
+    };
+    return;
+  }
+  response.body.resize(count);
   file.read(response.body.data(), static_cast<std::streamsize>(count));
   if (static_cast<std::uint64_t>(file.gcount()) != count) {
     response.body.clear();

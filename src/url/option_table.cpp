@@ -177,6 +177,7 @@ constexpr std::array table{
     milliseconds<&options::idle_timeout, 0>("idle_timeout", now),
     milliseconds<&options::connect_timeout, 1>("connect_timeout", now),
     milliseconds<&options::send_timeout, 0>("send_timeout", now),
+    milliseconds<&options::response_timeout, 1>("response_timeout", now),
     number<&options::max_connections, 1, max_int>("max_connections", now),
     parsed<&options::max_connections_policy, parse_overload_policy>("max_connections_policy", now),
     number<&options::acceptors, 1, 1024>("tcp_listeners", now),

@@ -93,6 +93,7 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.idle_timeout, from_code.idle_timeout);
   merge_field(merged.connect_timeout, from_code.connect_timeout);
   merge_field(merged.send_timeout, from_code.send_timeout);
+  merge_field(merged.response_timeout, from_code.response_timeout);
   merge_field(merged.proxy_protocol_timeout, from_code.proxy_protocol_timeout);
   merge_field(merged.max_connections, from_code.max_connections);
   merge_field(merged.max_connections_policy, from_code.max_connections_policy);

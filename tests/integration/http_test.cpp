@@ -141,11 +141,11 @@ TEST_P(http_test, bad_requests_get_their_status_and_are_counted) {
   EXPECT_TRUE(read_response(bystander).ends_with("GET /after   "));
 }
 
-TEST_P(http_test, the_http_client_is_refused_as_not_built) {
+TEST_P(http_test, connect_to_an_http_transport_points_to_http_request) {
   rt.register_protocol("hello", std::make_shared<http_hello_protocol>());
   auto conn = within(rt.connect("hello://127.0.0.1:1;transport=" + std::string(to_string(kind()))));
   ASSERT_FALSE(conn.ok());
-  EXPECT_NE(conn.error().message.find("not supported yet"), std::string::npos) << conn.error().message;
+  EXPECT_NE(conn.error().message.find("runtime::http_request"), std::string::npos) << conn.error().message;
 }
 
 // Slowloris: a request dripped a byte at a time does not keep the connection alive past the
