@@ -90,6 +90,9 @@ result<void> shared_port::join(const std::shared_ptr<stream_listener>& joining, 
   }
   members_.push_back({joining, joining.get(), std::move(route), true});
   member_count_.store(members_.size());
+  if (members_.size() > 1) {
+    routing_.store(true);
+  }
   publish();
   return {};
 }

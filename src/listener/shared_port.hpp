@@ -5,8 +5,9 @@
 // of its listeners runs, and its sockets close when the last one leaves.
 //
 //   acceptors ─▶ first listener's accept path (TLS, socket options) ─▶ connection
-//     alone on the port: the listener's own context, as an unshared listener
-//     shared: the port's context, asking route() per request ─▶ the chosen listener's context
+//     never shared yet: the listener's own context, as an unshared listener
+//     shared (once a second listener joined): the port's context, asking route() per request
+//       ─▶ the chosen listener's context
 //
 // Thread safety: the public methods are safe from any thread; route() and accepted() read an
 // immutable snapshot, the changes take a mutex.
@@ -52,6 +53,9 @@ class shared_port final : public http_router, public std::enable_shared_from_thi
   // A suspended listener keeps its place but gets no requests.
   void set_routable(const stream_listener* member, bool routable);
   std::size_t member_count() const { return member_count_.load(); }
+  // True once a second listener has joined: from then on every connection is routed, also when
+  // one listener is left, so that a stopped listener's paths answer 404 rather than reach it.
+  bool routes_requests() const { return routing_.load(); }
 
   // Set once by the first listener, right after it opened the sockets.
   void adopt_sockets(std::vector<std::shared_ptr<acceptor>> acceptors, std::shared_ptr<const connection_context> context,
@@ -97,6 +101,7 @@ class shared_port final : public http_router, public std::enable_shared_from_thi
   std::vector<std::shared_ptr<acceptor>> acceptors_;  // guarded by mutex_
   std::atomic<std::shared_ptr<const snapshot>> snapshot_;
   std::atomic<std::size_t> member_count_{0};
+  std::atomic<bool> routing_{false};
 };
 
 }  // namespace polyport::detail

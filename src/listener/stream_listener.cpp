@@ -311,7 +311,7 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
   std::shared_ptr<const accept_setup> setup = setup_.load();
   // A shared port applies the chosen listener's rules and limits per request, not here.
   std::shared_ptr<shared_port> port = port_.load();
-  bool routed = port && port->member_count() > 1;
+  bool routed = port && port->routes_requests();
   if (auto refused = routed ? std::nullopt : refusal(*setup, remote)) {
     reject(home, fd, *refused);
     return;
