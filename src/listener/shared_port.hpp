@@ -72,6 +72,7 @@ class shared_port final : public http_router, public std::enable_shared_from_thi
   // The context of shared connections before their first request is routed.
   const std::shared_ptr<const connection_context>& context() const { return context_; }
   stats_sink& stats() const { return *stats_; }
+  const std::shared_ptr<stats_sink>& shared_stats() const { return stats_; }
 
   route_answer route(const route_query& query, const endpoint& peer, const void* current) const override;
 

@@ -53,7 +53,7 @@ result<stream_listener::acceptor_list> stream_listener::attach(runtime::state& o
   context->protocol = std::make_shared<polyport::protocol>();
   context->ws = nullptr;
   context->user_data = nullptr;
-  context->own_stats = std::shared_ptr<stats_sink>(port, &port->stats());
+  context->own_stats = port->shared_stats();  // not the port itself: it holds this context
   context->owner = port.get();
   context->on_closed = nullptr;
   context->rules = nullptr;
