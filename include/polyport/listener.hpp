@@ -69,6 +69,8 @@ class listener {
 
   // Closes the listening sockets and keeps the open connections; new connections are refused by
   // the kernel. resume() listens again on the same address and port (an error if it was taken).
+  // On a port shared with other http/ws listeners, suspend() only stops routing requests here
+  // (the socket stays open for the others) and resume() routes to it again.
   virtual void suspend() = 0;
   virtual result<void> resume() = 0;
   virtual bool is_suspended() const = 0;
@@ -80,7 +82,8 @@ class listener {
 
   // Stops accepting, closes every connection of this listener (each protocol sees on_close
   // once), then calls protocol::on_listen_stop. Idempotent. Blocks until done unless called from
-  // a worker thread, where it completes asynchronously.
+  // a worker thread, where it completes asynchronously. On a shared http/ws port it removes this
+  // listener's routes; the socket closes with the port's last listener.
   virtual void stop() = 0;
   virtual bool is_running() const = 0;
 

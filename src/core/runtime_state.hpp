@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -17,6 +19,7 @@ namespace polyport::detail {
 class owned_listener;
 class connection_pool;
 class resolver;
+class shared_port;
 
 // Sets listener::id(), which only the runtime assigns.
 struct listener_ids {
@@ -48,6 +51,9 @@ struct runtime::state : std::enable_shared_from_this<runtime::state> {
   std::unique_ptr<detail::resolver> dns;
   std::atomic<bool> stopped{false};
   std::atomic<std::size_t> next_scan_start{0};  // least_loaded_worker's tie-breaking
+  // The bound HTTP/WebSocket ports by "ip:port", which later listeners join (shared_port.hpp).
+  std::mutex ports_mutex;
+  std::map<std::string, std::weak_ptr<detail::shared_port>> ports;  // guarded by ports_mutex
 
  private:
   mutable std::mutex listeners_mutex_;

@@ -28,7 +28,7 @@ stream_connection::stream_connection(worker& owner, std::shared_ptr<const connec
       stream_(std::move(stream)),
       local_(std::move(local)),
       remote_(std::move(remote)),
-      own_stats_(context_->own_stats->shard(owner.index())),
+      own_stats_(&context_->own_stats->shard(owner.index())),
       total_stats_(context_->total_stats->shard(owner.index())) {
   if (context_->ws) {
     ws_ = std::make_unique<ws_session>();
@@ -52,7 +52,7 @@ void stream_connection::start(opened_handler on_opened, bool proxy_header_expect
   }
   worker_.adopt(*this);
   start_throttle();
-  stats_shard::add(own_stats_.opened, 1);
+  stats_shard::add(own_stats_->opened, 1);
   stats_shard::add(total_stats_.opened, 1);
   if (proxy_header_expected) {
     // The header comes first, within its own deadline; the TLS handshake only after it.
@@ -181,7 +181,7 @@ void stream_connection::on_readable() {
     return_unread(buffer.size(), outcome);
     switch (outcome.status) {
       case io_status::done:
-        stats_shard::add(own_stats_.bytes_in, outcome.bytes);
+        stats_shard::add(own_stats_->bytes_in, outcome.bytes);
         stats_shard::add(total_stats_.bytes_in, outcome.bytes);
         if (!http_) {
           // HTTP counts activity per request instead (stream_connection_http.cpp): a client that
@@ -389,7 +389,7 @@ void stream_connection::after_written(std::size_t count) {
   if (count == 0) {
     return;
   }
-  stats_shard::add(own_stats_.bytes_out, count);
+  stats_shard::add(own_stats_->bytes_out, count);
   stats_shard::add(total_stats_.bytes_out, count);
   worker_.idle().touch(*this, worker_.reactor().now());
   send_progressed();
@@ -504,7 +504,7 @@ void stream_connection::finish(close_reason reason, std::string detail) {
   std::vector<std::byte>().swap(cumulation_);
   outbound_ = {};
   auto index = static_cast<std::size_t>(reason);
-  stats_shard::add(own_stats_.closed[index], 1);
+  stats_shard::add(own_stats_->closed[index], 1);
   stats_shard::add(total_stats_.closed[index], 1);
   context_->own_stats->current().fetch_sub(1, std::memory_order_relaxed);
   context_->total_stats->current().fetch_sub(1, std::memory_order_relaxed);

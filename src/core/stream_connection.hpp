@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/connection_context.hpp"
+#include "core/http_router.hpp"
 #include "core/idle_tracker.hpp"
 #include "core/outbound_buffer.hpp"
 #include "core/read_throttle.hpp"
@@ -49,6 +50,9 @@ class stream_connection final : public connection,
   // `proxy_header_expected`: read a PROXY header first (the listener's proxy_protocol, unless the
   // source is not a trusted proxy).
   void start(opened_handler on_opened = nullptr, bool proxy_header_expected = false);
+  // A connection of a shared port: each request asks `router` which listener it goes to
+  // (stream_connection_route.cpp). Before start().
+  void route_through(std::shared_ptr<const http_router> router);
   // Closes at once without flushing; used when a listener or the runtime stops.
   void terminate(close_reason reason) override;
 
@@ -97,6 +101,7 @@ class stream_connection final : public connection,
     std::unique_ptr<boost::asio::steady_timer> send_watch;
     std::chrono::steady_clock::time_point last_send_progress;
     bool send_watch_armed = false;
+    std::shared_ptr<const http_router> router;  // shared ports, until a WebSocket upgrade
   };
   rare_state& rare();
   void* user_data_pointer() const override { return context_->user_data.get(); }
@@ -143,6 +148,12 @@ class stream_connection final : public connection,
   // A streamed response body (stream_connection_http_stream.cpp).
   void http_pump();
   void http_end_stream();
+  // Shared ports (stream_connection_route.cpp): routes the request just read from `head`; `rest`
+  // are the bytes after it.
+  enum class routed { serve, answered, left };
+  routed route_request(std::span<const std::byte> head, std::span<const std::byte> rest);
+  // Leaves the current listener (its protocol sees on_close) for `next`, already counted in.
+  void move_to(std::shared_ptr<const connection_context> next, bool open_now);
 
   // ws and wss (stream_connection_ws.cpp).
   void ws_handshake_step();
@@ -162,7 +173,7 @@ class stream_connection final : public connection,
   endpoint remote_;
   std::vector<std::byte> cumulation_;
   outbound_buffer outbound_;
-  stats_shard& own_stats_;
+  stats_shard* own_stats_;  // the current context's; a routed connection changes context
   stats_shard& total_stats_;
   std::shared_ptr<std::atomic<bool>> open_flag_;  // made on the first ref()
   std::shared_ptr<stream_connection> self_;       // keeps it alive until it closes

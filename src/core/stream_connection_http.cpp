@@ -27,6 +27,7 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
   std::span<const std::byte> input = had_leftovers ? std::span<const std::byte>(cumulation_) : bytes;
   std::size_t at = 0;
   while (phase_ == phase::open && !http_->streaming()) {
+    std::size_t request_start = at;
     http_session::step step = http_->feed(input.subspan(at));
     at += step.consumed;
     if (step.result == http_session::step::outcome::need_more) {
@@ -48,6 +49,16 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
       return;
     }
     worker_.idle().touch(*this, worker_.reactor().now());  // a whole request: the client is live
+    if (rare_ && rare_->router) {
+      routed where = route_request(input.subspan(request_start, at - request_start), input.subspan(at));
+      if (where == routed::left || phase_ != phase::open) {
+        return;  // upgraded to WebSocket (`input` is gone), or closed
+      }
+      if (where == routed::answered) {
+        http_->reset();
+        continue;
+      }
+    }
     http_response response;
     if (!guarded([&] { context_->protocol->on_http(*this, http_->request(), response); }) || phase_ != phase::open) {
       return;

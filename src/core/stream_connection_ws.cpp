@@ -62,7 +62,7 @@ void stream_connection::ws_handshake_step() {
       handshake_stalled(outcome, "the WebSocket handshake");
       return;
     }
-    stats_shard::add(own_stats_.bytes_in, outcome.bytes);
+    stats_shard::add(own_stats_->bytes_in, outcome.bytes);
     stats_shard::add(total_stats_.bytes_in, outcome.bytes);
     if (ws_read_handshake(buffer.first(outcome.bytes))) {
       return;

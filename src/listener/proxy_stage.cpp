@@ -69,7 +69,7 @@ void stream_connection::read_proxy_header() {
     finish(close_reason::proxy_error, "could not take the PROXY header off the socket");
     return;
   }
-  stats_shard::add(own_stats_.bytes_in, step.consumed);
+  stats_shard::add(own_stats_->bytes_in, step.consumed);
   stats_shard::add(total_stats_.bytes_in, step.consumed);
   proxy_header_read(std::move(step.header));
 }

@@ -90,18 +90,20 @@ result<std::shared_ptr<stream_listener>> stream_listener::start(const std::share
   }
   started->setup_.store(*setup);
   std::lock_guard lock(started->control_mutex_);
-  if (auto opened = started->open_sockets(*runtime_state); !opened) {
+  auto opened = started->listen_on(*runtime_state);
+  if (!opened) {
     return error{"cannot listen on \"" + p.url_text + "\": " + opened.error().message};
   }
   started->running_ = true;
   p.handler->on_listen(*started);
-  for (auto& a : started->acceptors_) {
+  for (auto& a : *opened) {
     a->start();
   }
   return started;
 }
 
-result<void> stream_listener::open_sockets(runtime::state& owner) {
+result<stream_listener::acceptor_list> stream_listener::open_sockets(runtime::state& owner,
+                                                                     const std::shared_ptr<shared_port>& port) {
   int backlog = plan_.opts.backlog.value_or(default_backlog);
   std::vector<std::pair<worker*, int>> sockets;
   auto discard = [&sockets] {
@@ -147,22 +149,34 @@ result<void> stream_listener::open_sockets(runtime::state& owner) {
     }
   }
   std::weak_ptr<stream_listener> weak = shared_from_this();
+  std::weak_ptr<shared_port> weak_port = port;
+  acceptor::accepted_handler to_listener = [weak](worker& owner, int accepted_fd, const endpoint& remote) {
+    if (auto self = weak.lock()) {
+      self->accepted(owner, accepted_fd, remote);
+    } else {
+      ::close(accepted_fd);
+    }
+  };
+  // A port's sockets outlive the listener that opened them while others share them.
+  acceptor::accepted_handler to_port = [weak_port](worker& owner, int accepted_fd, const endpoint& remote) {
+    if (auto shared = weak_port.lock()) {
+      shared->accepted(owner, accepted_fd, remote);
+    } else {
+      ::close(accepted_fd);
+    }
+  };
+  acceptor::accept_gate gate = [weak, weak_port] {
+    if (auto shared = weak_port.lock()) {
+      return shared->may_accept();
+    }
+    auto self = weak.lock();
+    return self && self->may_accept();
+  };
+  acceptor_list opened;
   for (auto& [w, fd] : sockets) {
-    acceptors_.push_back(std::make_shared<acceptor>(
-        *w, fd, description(), stats_,
-        [weak](worker& owner, int accepted_fd, const endpoint& remote) {
-          if (auto self = weak.lock()) {
-            self->accepted(owner, accepted_fd, remote);
-          } else {
-            ::close(accepted_fd);
-          }
-        },
-        [weak] {
-          auto self = weak.lock();
-          return self && self->may_accept();
-        }));
+    opened.push_back(std::make_shared<acceptor>(*w, fd, description(), stats_, port ? to_port : to_listener, gate));
   }
-  return {};
+  return opened;
 }
 
 connection_context stream_listener::shared_context_parts(const runtime::state& owner) {
@@ -295,17 +309,21 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
     return;
   }
   std::shared_ptr<const accept_setup> setup = setup_.load();
-  if (auto refused = refusal(*setup, remote)) {
+  // A shared port applies the chosen listener's rules and limits per request, not here.
+  std::shared_ptr<shared_port> port = port_.load();
+  bool routed = port && port->routes_requests();
+  if (auto refused = routed ? std::nullopt : refusal(*setup, remote)) {
     reject(home, fd, *refused);
     return;
   }
+  stats_sink& counted = routed ? port->stats() : *stats_;
   std::size_t process_limit = owner->settings.max_connections;
-  std::size_t here = stats_->current().fetch_add(1, std::memory_order_relaxed);
+  std::size_t here = counted.current().fetch_add(1, std::memory_order_relaxed);
   std::size_t everywhere = owner->totals->current().fetch_add(1, std::memory_order_relaxed);
   // The process-wide cap counts inbound connections: the totals less the outbound ones.
   std::size_t inbound_everywhere = everywhere - std::min<std::size_t>(everywhere, owner->client_totals->current().load());
-  if (here >= max_connections() || (process_limit != 0 && inbound_everywhere >= process_limit)) {
-    stats_->current().fetch_sub(1, std::memory_order_relaxed);
+  if ((!routed && here >= max_connections()) || (process_limit != 0 && inbound_everywhere >= process_limit)) {
+    counted.current().fetch_sub(1, std::memory_order_relaxed);
     owner->totals->current().fetch_sub(1, std::memory_order_relaxed);
     reject(home, fd, close_reason::max_connections);
     return;
@@ -319,11 +337,11 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
     std::optional<close_reason> refused;
     if (setup->proxy_mode != proxy_protocol_mode::optional) {
       refused = close_reason::proxy_error;
-    } else if (rules_.check(remote.address) == access_decision::deny) {
+    } else if (!routed && rules_.check(remote.address) == access_decision::deny) {
       refused = close_reason::denied;
     }
     if (refused) {
-      stats_->current().fetch_sub(1, std::memory_order_relaxed);
+      counted.current().fetch_sub(1, std::memory_order_relaxed);
       owner->totals->current().fetch_sub(1, std::memory_order_relaxed);
       reject(home, fd, *refused);
       return;
@@ -332,7 +350,11 @@ void stream_listener::adopt(worker& home, int fd, const endpoint& remote) {
   apply_stream_options(fd, plan_.transport != transport::unix_stream, setup->opts);
   std::unique_ptr<byte_stream> stream = setup->tls ? make_tls_stream(fd, setup->tls, {}) : make_plain_stream(fd);
   endpoint local = plan_.transport == transport::unix_stream ? local_ : local_endpoint_of(fd);
-  auto conn = std::make_shared<stream_connection>(home, setup->context, std::move(stream), std::move(local), remote);
+  auto conn = std::make_shared<stream_connection>(home, routed ? port->context() : setup->context, std::move(stream),
+                                                  std::move(local), remote);
+  if (routed) {
+    conn->route_through(port);
+  }
   conn->start(nullptr, header_expected);
 }
 
@@ -349,6 +371,9 @@ void stream_listener::connection_closed() {
 
 void stream_listener::wake_acceptors() {
   acceptors_parked_.store(false);
+  if (auto port = port_.load()) {
+    port->wake_acceptors();
+  }
   std::vector<std::shared_ptr<acceptor>> parked;
   {
     std::lock_guard lock(control_mutex_);
@@ -373,7 +398,14 @@ void stream_listener::suspend() {
     if (!running_ || suspended_.exchange(true)) {
       return;
     }
+    // On a port others share, suspending stops the routing here; alone, it closes the socket.
+    if (auto port = port_.load(); port && port->member_count() > 1) {
+      port->set_routable(this, false);
+      return;
+    }
     closing.swap(acceptors_);
+    detached left = detach();
+    closing.insert(closing.end(), left.sockets.begin(), left.sockets.end());
   }
   close_sockets(std::move(closing));
 }
@@ -386,15 +418,21 @@ result<void> stream_listener::resume() {
   if (!suspended_) {
     return {};
   }
+  if (auto port = port_.load()) {
+    port->set_routable(this, true);
+    suspended_ = false;
+    return {};
+  }
   auto owner = runtime_.lock();
   if (!owner) {
     return error{"the runtime is gone"};
   }
-  if (auto opened = open_sockets(*owner); !opened) {
+  auto opened = listen_on(*owner);
+  if (!opened) {
     return error{"cannot resume " + description() + ": " + opened.error().message};
   }
   suspended_ = false;
-  for (auto& a : acceptors_) {
+  for (auto& a : *opened) {
     a->start();
   }
   return {};
@@ -423,20 +461,25 @@ void stream_listener::stop_for_runtime() {
 
 void stream_listener::shut_down(bool remove_from_runtime, close_reason why) {
   std::vector<std::shared_ptr<acceptor>> closing;
+  detached left;
   {
     std::lock_guard lock(control_mutex_);
     if (!running_.exchange(false)) {
       return;
     }
     closing.swap(acceptors_);
+    left = detach();
   }
+  closing.insert(closing.end(), left.sockets.begin(), left.sockets.end());
   close_sockets(std::move(closing));
   auto owner = runtime_.lock();
   if (owner) {
     const void* mine = this;
-    owner->on_every_worker([mine, why](worker& w) {
-      w.for_each_connection([mine, why](registered_connection& conn) {
-        if (conn.context().owner == mine) {
+    // The last listener of a port also ends the port's connections that no request routed yet.
+    const void* port = left.emptied.get();
+    owner->on_every_worker([mine, port, why](worker& w) {
+      w.for_each_connection([mine, port, why](registered_connection& conn) {
+        if (conn.context().owner == mine || (port != nullptr && conn.context().owner == port)) {
           conn.terminate(why);
         }
       });

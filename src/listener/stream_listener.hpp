@@ -8,6 +8,9 @@
 // (the kernel cannot spread those), handed over like balanced.
 // Accept path: acceptor (accept4, bounded per turn) → max_connections (reset, or pause the
 // acceptors) → socket options → stream_connection (transport handshake → protocol::on_open).
+// http, https, ws, wss: the sockets belong to a shared_port, which later listeners on the same
+// ip:port join instead of binding; while it has several, requests are routed to them by host
+// and path (shared_port.hpp).
 // Thread safety: the public methods are safe from any thread.
 
 #include <atomic>
@@ -23,6 +26,7 @@
 #include "listener/acceptor.hpp"
 #include "listener/accept_setup.hpp"
 #include "listener/owned_listener.hpp"
+#include "listener/shared_port.hpp"
 #include "polyport/listener.hpp"
 #include "polyport/runtime.hpp"
 
@@ -58,11 +62,30 @@ class stream_listener final : public owned_listener, public std::enable_shared_f
 
   void stop_for_runtime() override;
 
+  // A shared port routed a request here: its context, or the status to answer (403 when the
+  // access rules deny `peer`, 503 when `entering` would pass max_connections; both counted).
+  // On the connection's worker.
+  route_answer admit(const endpoint& peer, bool entering);
+
  protected:
   void* user_data_pointer() const override { return user_data_.get(); }
 
  private:
-  result<void> open_sockets(runtime::state& owner);
+  friend class shared_port;  // its acceptors call accepted() and may_accept()
+  using acceptor_list = std::vector<std::shared_ptr<acceptor>>;
+  // Opens the sockets of this listener: its own, or (http, https, ws, wss) a port's, or joins the
+  // port another listener opened. Returns the new acceptors, to start once running.
+  result<acceptor_list> listen_on(runtime::state& owner);
+  // `port`: the acceptors hand their connections to it rather than to this listener.
+  result<acceptor_list> open_sockets(runtime::state& owner, const std::shared_ptr<shared_port>& port);
+  result<acceptor_list> attach(runtime::state& owner);
+  // Leaves the port (with control_mutex_ held). When it was the last listener: the port's sockets
+  // to close, and the port, whose connections not yet routed must end too.
+  struct detached {
+    acceptor_list sockets;
+    std::shared_ptr<shared_port> emptied;
+  };
+  detached detach();
   void close_sockets(std::vector<std::shared_ptr<acceptor>> closing);
   bool may_accept() const;
   bool balanced() const;
@@ -103,6 +126,8 @@ class stream_listener final : public owned_listener, public std::enable_shared_f
   std::mutex control_mutex_;
   std::condition_variable connections_changed_;
   std::vector<std::shared_ptr<acceptor>> acceptors_;
+  // http, https, ws, wss: the port this listener is on; null while stopped or suspended alone.
+  std::atomic<std::shared_ptr<shared_port>> port_;
 };
 
 }  // namespace polyport::detail

@@ -76,12 +76,11 @@ ws_request_read reject(std::size_t consumed, int status, std::string_view status
   return read;
 }
 
-// The offered subprotocol that `wanted` names, or "" when it is not offered.
-bool offers(std::string_view offered_list, std::string_view wanted) {
+}  // namespace
+
+bool offers_subprotocol(std::string_view offered_list, std::string_view wanted) {
   return !wanted.empty() && has_token(offered_list, wanted);
 }
-
-}  // namespace
 
 bool host_matches(std::string_view pattern, std::string_view host) {
   if (pattern.empty()) {
@@ -155,7 +154,7 @@ ws_request_read read_ws_request(std::span<const std::byte> bytes, const ws_accep
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view offered = request[http::field::sec_websocket_protocol];
   if (!host_matches(rules.host, request[http::field::host]) || !path_matches(rules.path, path) ||
-      (!rules.ws_proto.empty() && !offers(offered, rules.ws_proto))) {
+      (!rules.ws_proto.empty() && !offers_subprotocol(offered, rules.ws_proto))) {
     return reject(head_size, 404, "Not Found", "no WebSocket listener for host, path and subprotocol");
   }
   ws_request_read read;

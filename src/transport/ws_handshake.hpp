@@ -72,5 +72,7 @@ std::string ws_accept_value(std::string_view key);
 bool host_matches(std::string_view pattern, std::string_view host);
 // True when `path` starts with `prefix` at a segment boundary; an empty prefix or "/" matches all.
 bool path_matches(std::string_view prefix, std::string_view path);
+// True when the Sec-WebSocket-Protocol list `offered_list` names `wanted` (not empty).
+bool offers_subprotocol(std::string_view offered_list, std::string_view wanted);
 
 }  // namespace polyport::detail
