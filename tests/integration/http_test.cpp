@@ -8,6 +8,7 @@
 
 #include "polyport/http_hello_protocol.hpp"
 #include "polyport/runtime.hpp"
+#include "http_wire.hpp"
 #include "support/wait.hpp"
 #include "transport_permutation.hpp"
 
@@ -57,21 +58,6 @@ class http_test : public transport_test {
     return raw_peer::open(kind() == transport::https ? transport::tls : transport::tcp, server.local());
   }
 
-  // Reads one response with a Content-Length body.
-  static std::string read_response(raw_peer& peer) {
-    std::string head;
-    while (!head.ends_with("\r\n\r\n")) {
-      std::string next = peer.read_exact(1);
-      if (next.empty()) {
-        return head;
-      }
-      head += next;
-    }
-    auto at = head.find("Content-Length: ");
-    std::size_t length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
-    return head + peer.read_exact(length);
-  }
-
   runtime rt{{.workers = 2}};
 };
 
@@ -83,13 +69,13 @@ TEST_P(http_test, keep_alive_and_pipelined_requests_are_answered_in_order) {
       "GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Tag: one\r\n\r\n"
       "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody"
       "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
-  std::string first = read_response(peer);
+  std::string first = read_http_response(peer);
   EXPECT_TRUE(first.starts_with("HTTP/1.1 200 OK\r\n")) << first;
   EXPECT_TRUE(first.ends_with("GET /a x=1 one ")) << first;
-  EXPECT_TRUE(read_response(peer).ends_with("POST /b   body"));
-  EXPECT_TRUE(read_response(peer).ends_with("POST /c   abc"));
+  EXPECT_TRUE(read_http_response(peer).ends_with("POST /b   body"));
+  EXPECT_TRUE(read_http_response(peer).ends_with("POST /c   abc"));
   ASSERT_TRUE(peer.write_all("GET /last HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
-  std::string last = read_response(peer);
+  std::string last = read_http_response(peer);
   EXPECT_NE(last.find("Connection: close\r\n"), std::string::npos) << last;
   EXPECT_TRUE(peer.wait_closed());
   EXPECT_EQ(server->stats().accepted, 1u);
@@ -102,14 +88,14 @@ TEST_P(http_test, request_split_at_every_byte_is_one_request) {
   for (char c : request) {
     ASSERT_TRUE(peer.write_all(std::string(1, c)));
   }
-  EXPECT_TRUE(read_response(peer).ends_with("PUT /split   hello"));
+  EXPECT_TRUE(read_http_response(peer).ends_with("PUT /split   hello"));
 }
 
 TEST_P(http_test, redirects_carry_a_location) {
   auto server = listen_mirror();
   raw_peer peer = open_http(*server);
   ASSERT_TRUE(peer.write_all("GET /moved HTTP/1.1\r\nHost: h\r\n\r\n"));
-  std::string response = read_response(peer);
+  std::string response = read_http_response(peer);
   EXPECT_TRUE(response.starts_with("HTTP/1.1 301 Moved Permanently\r\n")) << response;
   EXPECT_NE(response.find("Location: /elsewhere\r\n"), std::string::npos);
 }
@@ -118,7 +104,7 @@ TEST_P(http_test, bad_requests_get_their_status_and_are_counted) {
   auto server = listen_mirror("max_frame=1000");
   raw_peer bystander = open_http(*server);
   ASSERT_TRUE(bystander.write_all("GET /before HTTP/1.1\r\nHost: h\r\n\r\n"));
-  ASSERT_FALSE(read_response(bystander).empty());
+  ASSERT_FALSE(read_http_response(bystander).empty());
   struct attempt {
     std::string request;
     std::string status;
@@ -138,7 +124,7 @@ TEST_P(http_test, bad_requests_get_their_status_and_are_counted) {
   }
   EXPECT_TRUE(eventually([&] { return server->stats().closed_by(close_reason::frame_error) == attempts.size(); }));
   ASSERT_TRUE(bystander.write_all("GET /after HTTP/1.1\r\nHost: h\r\n\r\n"));
-  EXPECT_TRUE(read_response(bystander).ends_with("GET /after   "));
+  EXPECT_TRUE(read_http_response(bystander).ends_with("GET /after   "));
 }
 
 TEST_P(http_test, connect_to_an_http_transport_points_to_http_request) {
@@ -162,7 +148,7 @@ TEST_P(http_test, a_request_dripped_byte_by_byte_times_out) {
   EXPECT_TRUE(eventually([&] { return server->stats().closed_by(close_reason::idle_timeout) == 1; }));
   raw_peer prompt = open_http(*server);
   ASSERT_TRUE(prompt.write_all("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n"));
-  EXPECT_TRUE(read_response(prompt).ends_with("GET /ok   "));
+  EXPECT_TRUE(read_http_response(prompt).ends_with("GET /ok   "));
 }
 
 INSTANTIATE_TEST_SUITE_P(transports, http_test, ::testing::ValuesIn(http_transports()), case_name);

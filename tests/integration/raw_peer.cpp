@@ -246,6 +246,20 @@ std::string raw_peer::read_exact(std::size_t count, std::chrono::milliseconds ti
   return received;
 }
 
+std::string raw_peer::read_head(std::chrono::milliseconds timeout) {
+  auto deadline = clock::now() + timeout;
+  std::string head;
+  // A byte at a time, so nothing after the head is taken from the socket.
+  while (!head.ends_with("\r\n\r\n")) {
+    std::string next = read_exact(1, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()));
+    if (next.empty()) {
+      break;
+    }
+    head += next;
+  }
+  return head;
+}
+
 bool raw_peer::wait_closed(std::chrono::milliseconds timeout) {
   auto deadline = clock::now() + timeout;
   std::string discarded;

@@ -47,6 +47,8 @@ class raw_peer {
 
   // Reads exactly `count` bytes; returns what it got by the deadline (shorter on EOF or timeout).
   std::string read_exact(std::size_t count, std::chrono::milliseconds timeout = 5s);
+  // Reads through the first blank line ("\r\n\r\n"): an HTTP head. Shorter on EOF or timeout.
+  std::string read_head(std::chrono::milliseconds timeout = 5s);
   // True once the peer has closed (EOF or reset) before the deadline; discards bytes read.
   bool wait_closed(std::chrono::milliseconds timeout = 5s);
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "polyport/runtime.hpp"
+#include "http_wire.hpp"
 #include "raw_peer.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -42,26 +43,11 @@ class named_protocol : public protocol {
   std::string name_;
 };
 
-// One response with a Content-Length body, or what came before EOF.
-std::string read_response(raw_peer& peer) {
-  std::string head;
-  while (!head.ends_with("\r\n\r\n")) {
-    std::string next = peer.read_exact(1);
-    if (next.empty()) {
-      return head;
-    }
-    head += next;
-  }
-  auto at = head.find("Content-Length: ");
-  std::size_t length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
-  return head + peer.read_exact(length);
-}
-
 std::string get(raw_peer& peer, std::string_view path, std::string_view host = "localhost") {
   if (!peer.write_all("GET " + std::string(path) + " HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n")) {
     return "write failed";
   }
-  return read_response(peer);
+  return read_http_response(peer);
 }
 
 class shared_port_test : public ::testing::Test {

@@ -229,12 +229,8 @@ TEST_P(ws_test, frames_sent_with_the_upgrade_request_are_not_lost) {
       "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   ASSERT_TRUE(peer.write_all(request + ws_client_frame(0x2, "early")));
-  std::string head;
-  while (!head.ends_with("\r\n\r\n")) {
-    std::string next = peer.read_exact(1);
-    ASSERT_FALSE(next.empty());
-    head += next;
-  }
+  std::string head = peer.read_head();
+  ASSERT_TRUE(head.ends_with("\r\n\r\n")) << head;
   EXPECT_NE(head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << head;  // RFC 6455's example
   auto echoed = ws_read_frame(peer);
   ASSERT_TRUE(echoed);

@@ -13,15 +13,7 @@ std::string ws_upgrade(raw_peer& peer, std::string_view path, std::string_view p
   if (!peer.write_all(request)) {
     return {};
   }
-  std::string head;
-  while (!head.ends_with("\r\n\r\n")) {
-    std::string next = peer.read_exact(1);
-    if (next.empty()) {
-      return head;
-    }
-    head += next;
-  }
-  return head;
+  return peer.read_head();
 }
 
 std::string ws_client_frame(int opcode, std::string_view payload, bool fin, bool masked) {
