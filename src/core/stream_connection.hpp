@@ -140,6 +140,8 @@ class stream_connection final : public connection,
   // http and https (stream_connection_http.cpp).
   void http_deliver(std::span<std::byte> bytes);
   void http_write(const std::string& bytes);
+  // Runs on_http and queues its response; false when the connection is done with requests.
+  bool http_answer(bool keep_alive);
   // A streamed response body (stream_connection_http_stream.cpp).
   void http_pump();
   void http_end_stream();
