@@ -34,10 +34,13 @@ struct upload {
   std::uint64_t hash = fnv_offset;
   std::size_t pieces = 0;
   std::size_t largest_piece = 0;
+  bool paused = false;
+  std::uint64_t size_when_idle = 0;  // /pause: what had arrived when the paused upload went idle
 };
 
-// Streams every body it is offered except under /whole; /stop answers 413 after 100000 bytes.
-// Answers with what arrived: "streamed size hash pieces largest x-sum body-size".
+// Streams every body it is offered except under /whole; /stop answers 413 after 100000 bytes;
+// /pause stops reading after 1 MiB until the connection goes idle.
+// Answers with what arrived: "streamed size hash pieces largest x-sum body-size size-when-idle".
 class upload_protocol : public protocol {
  public:
   std::vector<polyport::transport> transports(std::string_view) const override {
@@ -53,7 +56,21 @@ class upload_protocol : public protocol {
     got.hash = fnv1a(got.hash, piece);
     got.pieces += 1;
     got.largest_piece = std::max(got.largest_piece, piece.size());
+    if (request.path == "/pause" && got.size >= 1024 * 1024 && got.size_when_idle == 0 && !got.paused) {
+      got.paused = true;
+      conn.pause_reading();
+    }
     return !(request.path == "/stop" && got.size >= 100000);
+  }
+  idle_action on_idle(connection& conn) override {
+    if (conn.has_state() && conn.state<upload>().paused) {
+      auto& got = conn.state<upload>();
+      got.paused = false;
+      got.size_when_idle = got.size;
+      conn.resume_reading();
+      return idle_action::keep;
+    }
+    return idle_action::close;
   }
   void on_http(connection& conn, const http_request& request, http_response& response) override {
     if (request.path == "/stop") {
@@ -66,7 +83,7 @@ class upload_protocol : public protocol {
     response.body = std::to_string(request.body_streamed) + " " + std::to_string(got.size) + " " +
                     std::to_string(got.hash) + " " + std::to_string(got.pieces) + " " +
                     std::to_string(got.largest_piece) + " " + std::string(request.header("x-sum")) + " " +
-                    std::to_string(request.body.size());
+                    std::to_string(request.body.size()) + " " + std::to_string(got.size_when_idle);
   }
 };
 
@@ -147,14 +164,14 @@ TEST_P(http_body_stream, a_multi_mib_upload_arrives_in_bounded_pieces_and_a_pipe
   std::string first = read_response(peer);
   ASSERT_TRUE(first.starts_with("HTTP/1.1 200 OK\r\n")) << first;
   auto got = words(body_of(first));
-  ASSERT_EQ(got.size(), 7u) << first;
+  ASSERT_EQ(got.size(), 8u) << first;
   EXPECT_EQ(got[0], "1");
   EXPECT_EQ(got[1], std::to_string(data.size()));
   EXPECT_EQ(got[2], std::to_string(fnv1a(data)));
   EXPECT_GT(std::stoul(got[3]), 1u);
   EXPECT_LE(std::stoul(got[4]), 64u * 1024);
   EXPECT_EQ(got[6], "0");
-  EXPECT_EQ(body_of(read_response(peer)), "0 0 " + std::to_string(fnv_offset) + " 0 0  0");
+  EXPECT_EQ(body_of(read_response(peer)), "0 0 " + std::to_string(fnv_offset) + " 0 0  0 0");
   EXPECT_EQ(server->stats().accepted, 1u);
 }
 
@@ -174,7 +191,7 @@ TEST_P(http_body_stream, a_chunked_upload_with_trailers_after_100_continue) {
   }
   ASSERT_TRUE(peer.write_all(body + "0\r\nX-Sum: 42\r\n\r\n"));
   auto got = words(body_of(read_response(peer)));
-  ASSERT_EQ(got.size(), 7u);
+  ASSERT_EQ(got.size(), 8u);
   EXPECT_EQ(got[1], std::to_string(data.size()));
   EXPECT_EQ(got[2], std::to_string(fnv1a(data)));
   EXPECT_EQ(got[5], "42");
@@ -208,6 +225,23 @@ TEST_P(http_body_stream, over_the_limit_or_malformed_is_refused_and_counted) {
   EXPECT_EQ(words(body_of(read_response(bystander)))[6], "2");
 }
 
+// Backpressure: the protocol pauses reading after 1 MiB; while paused nothing more is read
+// (the writer blocks in TCP), the connection goes idle, on_idle resumes it, and the rest arrives.
+TEST_P(http_body_stream, a_paused_upload_stops_reading_until_resumed) {
+  auto server = listen_upload("idle_timeout=300");
+  raw_peer peer = open_http(*server);
+  std::string data = pattern(32 * 1024 * 1024);
+  // Blocks while the server is paused, and returns once on_idle has resumed it.
+  ASSERT_TRUE(peer.write_all("PUT /pause HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(data.size()) +
+                             "\r\n\r\n" + data));
+  auto got = words(body_of(read_response(peer)));
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(got[1], std::to_string(data.size()));
+  EXPECT_EQ(got[2], std::to_string(fnv1a(data)));
+  EXPECT_GE(std::stoull(got[7]), 1024u * 1024);
+  EXPECT_LT(std::stoull(got[7]), data.size());
+}
+
 // The client sends no more than the protocol reads before it answers: writing on after the
 // close would only meet a reset.
 TEST_P(http_body_stream, an_early_answer_stops_reading_and_closes) {
@@ -229,7 +263,7 @@ TEST_P(http_body_stream, declined_and_small_bodies_arrive_whole_within_max_frame
                              "\r\n\r\n" + data + "POST /small HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" +
                              std::string(1000, 's')));
   EXPECT_EQ(words(body_of(read_response(peer))), (std::vector<std::string>{"0", "0", std::to_string(fnv_offset), "0",
-                                                                            "0", "", "150000"}));
+                                                                            "0", "", "150000", "0"}));
   EXPECT_EQ(words(body_of(read_response(peer)))[6], "1000");
   ASSERT_TRUE(peer.write_all("POST /whole HTTP/1.1\r\nHost: h\r\nContent-Length: 200001\r\n\r\n"));
   EXPECT_EQ(peer.read_exact(12), "HTTP/1.1 413");
