@@ -228,9 +228,9 @@ TEST_P(http_body_stream, over_the_limit_or_malformed_is_refused_and_counted) {
 // Backpressure: the protocol pauses reading after 1 MiB; while paused nothing more is read
 // (the writer blocks in TCP), the connection goes idle, on_idle resumes it, and the rest arrives.
 TEST_P(http_body_stream, a_paused_upload_stops_reading_until_resumed) {
-  auto server = listen_upload("idle_timeout=300");
+  std::string data = pattern(32 * 1024 * 1024);  // before connecting: the idle timer runs from there
+  auto server = listen_upload("idle_timeout=500");
   raw_peer peer = open_http(*server);
-  std::string data = pattern(32 * 1024 * 1024);
   // Blocks while the server is paused, and returns once on_idle has resumed it.
   ASSERT_TRUE(peer.write_all("PUT /pause HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(data.size()) +
                              "\r\n\r\n" + data));
