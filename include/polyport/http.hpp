@@ -1,6 +1,7 @@
 #pragma once
 // HTTP/1.1 messages as a protocol's on_http sees them (http and https listeners, RFC 9112).
-// The request is whole (its body read up to the listener's max_frame); the response is filled in
+// The request is whole (its body read up to the listener's max_frame) unless the protocol takes
+// a large body in pieces (protocol::on_http_stream, on_http_body); the response is filled in
 // by on_http and written by polyport, which adds Content-Length (or, for a streamed body without
 // a known length, Transfer-Encoding: chunked), Date-free headers stay as given, and
 // Connection: close when the connection ends after it.
@@ -24,8 +25,10 @@ struct http_request {
   std::string path;    // the target without its query: "/a/b"
   std::string query;   // after "?", or ""
   int version = 11;    // 10 or 11
-  http_headers headers;
+  http_headers headers;  // a chunked body's trailer fields follow the head's, once it has ended
   std::string body;
+  // The body went to protocol::on_http_body in pieces: `body` stays empty.
+  bool body_streamed = false;
 
   // The first header of that name (case-insensitive), or "".
   std::string_view header(std::string_view name) const;

@@ -83,6 +83,9 @@ struct options {
                     // tls_depth, tls_versions
   std::optional<framing> tcp_packet;
   std::optional<std::size_t> max_frame;  // bytes
+  // http/https listeners: request bodies over this (or chunked) are offered to
+  // protocol::on_http_stream; a streamed body may have up to http_max_body bytes.
+  std::optional<std::size_t> http_stream_threshold, http_max_body;
   std::optional<bool> no_dns_cache, force_new, nodelay, keepalive;
   // The longest a DNS answer is kept, whatever its TTL says (docs/dns.md); 0: not at all.
   std::optional<std::chrono::milliseconds> dns_cache_ttl;

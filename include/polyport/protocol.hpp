@@ -74,6 +74,21 @@ class protocol {
   // come one at a time, in order. Default: 404.
   virtual void on_http(connection& conn, const http_request& request, http_response& response);
 
+  // Streamed request bodies (opt-in). A request whose body is chunked or over the listener's
+  // http_stream_threshold bytes is first offered here with its head (`request.body` empty), before
+  // any of its body is read: return true to take the body in pieces with on_http_body (up to
+  // http_max_body bytes, else 413 and close), false to have it read whole for on_http like any
+  // other (up to max_frame). `Expect: 100-continue` is answered after this returns true.
+  // Default: false.
+  virtual bool on_http_stream(connection& conn, const http_request& request);
+  // One piece of a streamed body, in order, as it arrives. `piece` is valid during the call only:
+  // nothing is buffered for the protocol, so a connection holds at most one read of body bytes;
+  // conn.pause_reading() stops further reads (TCP then holds the client back) until
+  // resume_reading(). Return true for more; after the last piece on_http runs (the end of the
+  // body; request.body_streamed is true). Return false to answer at once: on_http runs now, the
+  // rest of the body is not read, and the connection closes after the response. Default: true.
+  virtual bool on_http_body(connection& conn, const http_request& request, std::span<const std::byte> piece);
+
   // No bytes sent or received for idle_timeout. Default: close.
   virtual idle_action on_idle(connection& conn);
 

@@ -63,6 +63,8 @@ std::shared_ptr<connection_context> make_connection_context(const route_plan& ro
   context->protocol = route.handler;
   context->framer = route.handler->make_framer(route.opts);
   context->max_frame = route.opts.max_frame.value_or(default_max_frame);
+  context->http_stream_threshold = route.opts.http_stream_threshold.value_or(context->http_stream_threshold);
+  context->http_max_body = route.opts.http_max_body.value_or(context->http_max_body);
   context->max_datagram = route.opts.udp_max_size.value_or(context->max_datagram);
   context->idle_timeout = route.idle_timeout();
   context->metadata = std::make_shared<const metadata>(route.opts.metadata);

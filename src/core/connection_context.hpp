@@ -26,6 +26,8 @@ struct connection_context {
   std::shared_ptr<polyport::protocol> protocol;
   std::shared_ptr<const polyport::framer> framer;
   std::size_t max_frame = default_max_frame;
+  std::size_t http_stream_threshold = 64 * 1024;
+  std::size_t http_max_body = std::size_t{1} << 30;  // 1 GiB
   std::size_t max_datagram = default_udp_max_size;  // udp_max_size
   std::chrono::milliseconds idle_timeout{0};
   std::shared_ptr<const polyport::metadata> metadata;

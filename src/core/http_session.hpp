@@ -5,6 +5,8 @@
 //
 //   bytes ─▶ request parser (header limit → 431, body over max_frame → 413, malformed → 400)
 //         ─▶ protocol::on_http(request, response) ─▶ response bytes ─▶ outbound queue
+//   a chunked body or one over stream_threshold: ─▶ head ─▶ (protocol::on_http_stream says)
+//         whole as above, or pieces of at most piece_size bytes (over max_streamed_body → 413)
 //
 // Thread safety: owned by one connection, used only on its worker.
 
@@ -14,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "polyport/http.hpp"
 
@@ -21,9 +24,18 @@ namespace polyport::detail {
 
 inline constexpr std::size_t default_http_max_header = 8192;
 
+struct http_limits {
+  std::size_t max_header = default_http_max_header;
+  std::size_t max_body = 0;           // a body read whole (max_frame)
+  std::size_t stream_threshold = 0;   // larger (or chunked) bodies are offered for streaming
+  std::size_t max_streamed_body = 0;  // http_max_body
+};
+
 class http_session {
  public:
-  http_session(std::size_t max_header, std::size_t max_body);
+  static constexpr std::size_t piece_size = 64 * 1024;
+
+  explicit http_session(const http_limits& limits);
   ~http_session();
   http_session(const http_session&) = delete;
   http_session& operator=(const http_session&) = delete;
@@ -32,13 +44,19 @@ class http_session {
     enum class outcome {
       need_more,  // every byte up to `consumed` is taken; offer the rest again with more
       request,    // request() is complete
+      head,       // request() has its head and a large body follows: call choose_body first
+      piece,      // `piece` is the next piece of a streamed body (valid until the next feed)
       bad,        // answer `status` (400, 413, 431, 501) and close; `error` says why
     } result = outcome::need_more;
     std::size_t consumed = 0;
     int status = 0;
     std::string error;
+    std::span<const std::byte> piece;
   };
   step feed(std::span<const std::byte> bytes);
+  // After `head`: the body in pieces (streamed) or whole. need_more, or bad (413: the body's
+  // Content-Length is over the limit that then applies).
+  step choose_body(bool streamed);
 
   // After `request`: the request, and whether the connection stays open after its response.
   const http_request& request() const { return request_; }
@@ -59,9 +77,10 @@ class http_session {
 
  private:
   struct parser_box;
+  step feed_streamed(std::span<const std::byte> bytes);
   std::unique_ptr<parser_box> parser_;
-  std::size_t max_header_;
-  std::size_t max_body_;
+  http_limits limits_;
+  std::vector<char> piece_;  // only while a body streams
   http_request request_;
   bool keep_alive_ = true;
   std::optional<streamed_body> streaming_;

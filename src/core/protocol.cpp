@@ -65,6 +65,14 @@ void protocol::on_http(connection&, const http_request&, http_response& response
   response.body = "not found\n";
 }
 
+bool protocol::on_http_stream(connection&, const http_request&) {
+  return false;
+}
+
+bool protocol::on_http_body(connection&, const http_request&, std::span<const std::byte>) {
+  return true;
+}
+
 idle_action protocol::on_idle(connection&) {
   return idle_action::close;
 }

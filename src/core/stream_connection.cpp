@@ -34,7 +34,8 @@ stream_connection::stream_connection(worker& owner, std::shared_ptr<const connec
     ws_ = std::make_unique<ws_session>();
   }
   if (!context_->outbound && (context_->transport == transport::http || context_->transport == transport::https)) {
-    http_ = std::make_unique<http_session>(default_http_max_header, context_->max_frame);
+    http_ = std::make_unique<http_session>(http_limits{default_http_max_header, context_->max_frame,
+                                                       context_->http_stream_threshold, context_->http_max_body});
   }
 }
 

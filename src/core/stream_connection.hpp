@@ -145,13 +145,15 @@ class stream_connection final : public connection,
   // http and https (stream_connection_http.cpp).
   void http_deliver(std::span<std::byte> bytes);
   void http_write(const std::string& bytes);
+  // Runs on_http and queues its response; false when the connection is done with requests.
+  bool http_answer(bool keep_alive);
   // A streamed response body (stream_connection_http_stream.cpp).
   void http_pump();
   void http_end_stream();
   // Shared ports (stream_connection_route.cpp): routes the request just read from `head`; `rest`
-  // are the bytes after it.
+  // are the bytes after it; `body_follows` when only its head was read (a streamed body).
   enum class routed { serve, answered, left };
-  routed route_request(std::span<const std::byte> head, std::span<const std::byte> rest);
+  routed route_request(std::span<const std::byte> head, std::span<const std::byte> rest, bool body_follows);
   // Leaves the current listener (its protocol sees on_close) for `next`, already counted in.
   void move_to(std::shared_ptr<const connection_context> next, bool open_now);
 

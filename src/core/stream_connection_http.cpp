@@ -2,7 +2,8 @@
 // one on_http each, responses queued in the same order (pipelining), keep-alive as the request
 // asks. Bad requests get their status (400, 413, 431) and the connection closes, counted as
 // frame_error. The idle timeout restarts per whole request, not per read, so it bounds how
-// long one request (head and body) may take: slowloris cannot hold a slot. See http_session.hpp.
+// long one request (head and body) may take: slowloris cannot hold a slot. A streamed request
+// body (on_http_stream, on_http_body) restarts it per piece instead. See http_session.hpp.
 
 #include "core/stream_connection.hpp"
 #include "polyport/protocol.hpp"
@@ -30,6 +31,41 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
     std::size_t request_start = at;
     http_session::step step = http_->feed(input.subspan(at));
     at += step.consumed;
+    if (step.result == http_session::step::outcome::head) {
+      // On a shared port the listener that will answer decides whether to stream, so the
+      // request is routed on its head. A refusal then closes: the body is not read.
+      if (rare_ && rare_->router) {
+        routed where = route_request(input.subspan(request_start, at - request_start), input.subspan(at), true);
+        if (where != routed::serve || phase_ != phase::open) {
+          return;
+        }
+      }
+      bool streamed = false;
+      if (!guarded([&] { streamed = context_->protocol->on_http_stream(*this, http_->request()); }) ||
+          phase_ != phase::open) {
+        return;
+      }
+      step = http_->choose_body(streamed);
+      if (step.result == http_session::step::outcome::need_more) {
+        continue;
+      }
+    }
+    if (step.result == http_session::step::outcome::piece) {
+      worker_.idle().touch(*this, worker_.reactor().now());  // body bytes: the client is live
+      bool more = true;
+      if (!guarded([&] { more = context_->protocol->on_http_body(*this, http_->request(), step.piece); }) ||
+          phase_ != phase::open) {
+        return;
+      }
+      if (!more) {
+        // The rest of the body is never read: the connection ends after this response.
+        if (!http_answer(false)) {
+          return;
+        }
+        break;  // its body_source streams first
+      }
+      continue;
+    }
     if (step.result == http_session::step::outcome::need_more) {
       if (step.status == 100) {
         http_write("HTTP/1.1 100 Continue\r\n\r\n");
@@ -50,7 +86,7 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
     }
     worker_.idle().touch(*this, worker_.reactor().now());  // a whole request: the client is live
     if (rare_ && rare_->router) {
-      routed where = route_request(input.subspan(request_start, at - request_start), input.subspan(at));
+      routed where = route_request(input.subspan(request_start, at - request_start), input.subspan(at), false);
       if (where == routed::left || phase_ != phase::open) {
         return;  // upgraded to WebSocket (`input` is gone), or closed
       }
@@ -59,27 +95,11 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
         continue;
       }
     }
-    http_response response;
-    if (!guarded([&] { context_->protocol->on_http(*this, http_->request(), response); }) || phase_ != phase::open) {
+    if (!http_answer(http_->keep_alive())) {
       return;
     }
-    bool keep_alive = http_->keep_alive();
-    bool streamed = response.body_source && carries_body(response.status, http_->request().method);
-    // HTTP/1.0 knows no chunked coding: a body of unknown length then ends with the connection.
-    keep_alive = keep_alive && !(streamed && !response.body_length && http_->request().version < 11);
-    http_write(serialize_http_response(response, http_->request().method, keep_alive));
-    if (phase_ != phase::open) {
-      return;
-    }
-    if (streamed) {
-      http_->streaming() = http_session::streamed_body{std::move(response.body_source), response.body_length, 0,
-                                                       keep_alive && !response.body_length, keep_alive};
-      pause_reading();
+    if (http_->streaming()) {
       break;
-    }
-    if (!keep_alive) {
-      close_with(close_reason::local, {});
-      return;
     }
     http_->reset();
   }
@@ -87,6 +107,31 @@ void stream_connection::http_deliver(std::span<std::byte> bytes) {
     keep_unconsumed(input, at, had_leftovers);
     http_pump();
   }
+}
+
+bool stream_connection::http_answer(bool keep_alive) {
+  http_response response;
+  if (!guarded([&] { context_->protocol->on_http(*this, http_->request(), response); }) || phase_ != phase::open) {
+    return false;
+  }
+  bool streamed = response.body_source && carries_body(response.status, http_->request().method);
+  // HTTP/1.0 knows no chunked coding: a body of unknown length then ends with the connection.
+  keep_alive = keep_alive && !(streamed && !response.body_length && http_->request().version < 11);
+  http_write(serialize_http_response(response, http_->request().method, keep_alive));
+  if (phase_ != phase::open) {
+    return false;
+  }
+  if (streamed) {
+    http_->streaming() = http_session::streamed_body{std::move(response.body_source), response.body_length, 0,
+                                                     keep_alive && !response.body_length, keep_alive};
+    pause_reading();
+    return true;
+  }
+  if (!keep_alive) {
+    close_with(close_reason::local, {});
+    return false;
+  }
+  return true;
 }
 
 }  // namespace polyport::detail

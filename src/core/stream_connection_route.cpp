@@ -44,18 +44,19 @@ void stream_connection::route_through(std::shared_ptr<const http_router> router)
 }
 
 stream_connection::routed stream_connection::route_request(std::span<const std::byte> head,
-                                                           std::span<const std::byte> rest) {
+                                                           std::span<const std::byte> rest, bool body_follows) {
   const http_request& request = http_->request();
   bool upgrade = asks_for_websocket(request.header("upgrade"));
   route_query query{request.header("host"), request.path, upgrade, request.header("sec-websocket-protocol")};
   route_answer answer = rare_->router->route(query, peer(), context_->owner);
   if (!answer.context) {
-    // The connection stays where it was (and usable, unless the request asked to close).
+    // The connection stays where it was (and usable, unless the request asked to close or a
+    // body that is not read follows).
     http_response refusal;
     refusal.status = answer.status;
     refusal.set_header("Content-Type", "text/plain");
     refusal.body = refusal_text(answer.status);
-    bool keep_alive = http_->keep_alive();
+    bool keep_alive = http_->keep_alive() && !body_follows;
     http_write(serialize_http_response(refusal, request.method, keep_alive));
     if (phase_ == phase::open && !keep_alive) {
       close_with(close_reason::local, {});

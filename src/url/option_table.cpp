@@ -198,6 +198,8 @@ constexpr std::array table{
     tls<&tls_options::versions, parse_tls_versions>("tls_versions"),
     parsed<&options::tcp_packet, parse_framing>("tcp_packet", now),
     number<&options::max_frame, 1, gibibyte>("max_frame", now),
+    number<&options::http_stream_threshold, 0, gibibyte>("http_stream_threshold", now),
+    number<&options::http_max_body, 1, max_uint64>("http_max_body", now),
     boolean<&options::no_dns_cache>("no_dns_cache", now),
     milliseconds<&options::dns_cache_ttl, 0>("dns_cache_ttl", now),
     boolean<&options::force_new>("force_new", now),

@@ -113,6 +113,8 @@ options merge_options(const options& from_url, const options& from_code) {
   merge_field(merged.tls.versions, from_code.tls.versions);
   merge_field(merged.tcp_packet, from_code.tcp_packet);
   merge_field(merged.max_frame, from_code.max_frame);
+  merge_field(merged.http_stream_threshold, from_code.http_stream_threshold);
+  merge_field(merged.http_max_body, from_code.http_max_body);
   merge_field(merged.ws_deflate, from_code.ws_deflate);
   merge_field(merged.no_dns_cache, from_code.no_dns_cache);
   merge_field(merged.dns_cache_ttl, from_code.dns_cache_ttl);

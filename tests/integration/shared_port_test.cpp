@@ -31,6 +31,15 @@ class named_protocol : public protocol {
   void on_close(connection&, const close_info&) override { ++closed; }
   void on_http(connection&, const http_request& request, http_response& response) override {
     response.body = name_ + " " + request.path;
+    if (request.body_streamed) {
+      response.body += " streamed " + std::to_string(streamed_bytes.exchange(0));
+    }
+  }
+  // Every listener takes large and chunked bodies in pieces, so a test sees who was asked.
+  bool on_http_stream(connection&, const http_request&) override { return true; }
+  bool on_http_body(connection&, const http_request&, std::span<const std::byte> piece) override {
+    streamed_bytes += piece.size();
+    return true;
   }
   void on_message(connection& conn, std::span<const std::byte> message) override {
     std::string text(reinterpret_cast<const char*>(message.data()), message.size());
@@ -38,6 +47,7 @@ class named_protocol : public protocol {
   }
   std::atomic<int> opened{0};
   std::atomic<int> closed{0};
+  std::atomic<std::size_t> streamed_bytes{0};
 
  private:
   std::string name_;
@@ -106,6 +116,28 @@ TEST_F(shared_port_test, requests_on_one_connection_go_to_the_longest_path_and_4
   std::string missing = get(peer, "/ab");
   EXPECT_TRUE(missing.starts_with("HTTP/1.1 404 ")) << missing;
   EXPECT_TRUE(get(peer, "/a/b").ends_with("b /a/b"));  // the same connection, still usable
+}
+
+// A streamed body is routed on the request's head: the listener that answers is the one whose
+// on_http_stream takes the body; a head that matches nothing is refused and the body not read.
+TEST_F(shared_port_test, a_streamed_body_goes_to_the_listener_its_head_was_routed_to) {
+  auto a = listen_on("a", 0, "/a;transport=http");
+  ASSERT_TRUE(a);
+  std::uint16_t port = a->local().port;
+  ASSERT_TRUE(listen_on("b", port, "/b;transport=http"));
+  raw_peer peer = open(port);
+  ASSERT_TRUE(peer.write_all("POST /b/up HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  std::string answer = read_http_response(peer);
+  EXPECT_TRUE(answer.ends_with("b /b/up streamed 11")) << answer;
+  EXPECT_EQ(protocols["a"]->streamed_bytes.load(), 0U);
+
+  ASSERT_TRUE(peer.write_all("POST /nowhere HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "5\r\nhello\r\n"));
+  std::string refused = read_http_response(peer);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 404 ")) << refused;
+  EXPECT_NE(refused.find("Connection: close"), std::string::npos) << refused;
+  EXPECT_TRUE(peer.wait_closed());
 }
 
 TEST_F(shared_port_test, requests_go_by_host_exact_then_wildcard_then_any) {

@@ -47,7 +47,7 @@ auto fields(const options& o) {
   return std::tie(o.transport, o.idle_timeout, o.connect_timeout, o.send_timeout, o.proxy_protocol_timeout,
                   o.max_connections, o.acceptors, o.backlog, o.host, o.path, o.ws_proto, o.ws_deflate, o.class_name, o.tls.certfile,
                   o.tls.keyfile, o.tls.cacertfile, o.tls.password, o.tls.verify, o.tls.depth, o.tls.versions,
-                  o.tcp_packet, o.max_frame, o.no_dns_cache, o.force_new, o.nodelay, o.keepalive, o.keepalive_idle,
+                  o.tcp_packet, o.max_frame, o.http_stream_threshold, o.http_max_body, o.no_dns_cache, o.force_new, o.nodelay, o.keepalive, o.keepalive_idle,
                   o.keepalive_interval, o.keepalive_count, o.reset_on_close, o.acceptor_mode, o.sndbuf, o.rcvbuf,
                   o.udp_stun_reply, o.udp_no_connections, o.udp_to_tcp, o.udp_starts_tcp, o.udp_max_size,
                   o.sctp_out_streams, o.sctp_in_streams, o.access_rules, o.proxy_protocol, o.max_conn_rate,
@@ -200,6 +200,14 @@ TEST(option_values, tcp_packet_and_max_frame) {
   EXPECT_EQ(options_ok("echo://h;max_frame=1073741824").max_frame, 1073741824u);
   EXPECT_EQ(value_error("max_frame=1073741825"), "must be from 1 to 1073741824");
   EXPECT_EQ(value_error("max_frame=0"), "must be from 1 to 1073741824");
+}
+
+TEST(option_values, http_stream_threshold_and_http_max_body) {
+  EXPECT_EQ(options_ok("echo://h;http_stream_threshold=0").http_stream_threshold, 0u);
+  EXPECT_EQ(options_ok("echo://h;http_stream_threshold=1073741824").http_stream_threshold, 1073741824u);
+  EXPECT_EQ(value_error("http_stream_threshold=1073741825"), "must be from 0 to 1073741824");
+  EXPECT_EQ(options_ok("echo://h;http_max_body=17179869184").http_max_body, 17179869184u);
+  EXPECT_EQ(value_error("http_max_body=0"), "must be from 1 to 18446744073709551615");
 }
 
 TEST(option_values, booleans) {
