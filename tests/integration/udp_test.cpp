@@ -193,15 +193,21 @@ TEST_F(udp_test, suspend_drops_new_peers_and_keeps_serving_known_ones) {
 }
 
 TEST_F(udp_test, runtime_stop_closes_peers_and_outbound_udp_connections) {
+  // The client does not echo back: with traffic still flowing, the client's next datagram could
+  // meet the listener already closed (port unreachable) and end it before the stop does.
+  auto quiet = std::make_shared<recording_protocol>();
+  rt.register_protocol("quiet", quiet);
   auto server = listen("rec");
   ASSERT_TRUE(server);
-  auto client = within(rt.send("rec://127.0.0.1:" + std::to_string(server->local().port) + ";transport=udp",
+  auto client = within(rt.send("quiet://127.0.0.1:" + std::to_string(server->local().port) + ";transport=udp",
                                as_bytes("ping")));
   ASSERT_TRUE(client.ok()) << client.error().message;
-  ASSERT_TRUE(recorder->wait_messages(3));  // ping, its echo, the echo of the echo...
+  ASSERT_TRUE(quiet->wait_messages(1));  // the listener's peer echoed the ping
   rt.stop();
-  EXPECT_EQ(recorder->closed(), recorder->opened());
-  EXPECT_EQ(recorder->closed_with(close_reason::runtime_stopped), 2u);
+  EXPECT_EQ(recorder->opened(), 1u);
+  EXPECT_EQ(recorder->closed_with(close_reason::runtime_stopped), 1u);
+  EXPECT_EQ(quiet->opened(), 1u);
+  EXPECT_EQ(quiet->closed_with(close_reason::runtime_stopped), 1u);
 }
 
 TEST_F(udp_test, without_connections_every_datagram_goes_to_on_datagram) {
