@@ -11,6 +11,7 @@
 
 #include "polyport/runtime.hpp"
 #include "support/wait.hpp"
+#include "http_wire.hpp"
 #include "transport_permutation.hpp"
 
 namespace polyport::testing {
@@ -115,37 +116,7 @@ class http_body_stream : public transport_test {
  protected:
   void SetUp() override { rt.register_protocol("upload", std::make_shared<upload_protocol>()); }
 
-  std::shared_ptr<listener> listen_upload(std::string_view params = "") {
-    std::string url = "upload://127.0.0.1:0;transport=" + std::string(to_string(kind()));
-    if (kind() == transport::https) {
-      url += ";tls_certfile=" + shared_identity().certfile + ";tls_keyfile=" + shared_identity().keyfile;
-    }
-    if (!params.empty()) {
-      url += ";" + std::string(params);
-    }
-    auto started = rt.listen(url);
-    EXPECT_TRUE(started.ok()) << (started ? "" : started.error().message);
-    return *started;
-  }
-
-  raw_peer open_http(const listener& server) {
-    return raw_peer::open(kind() == transport::https ? transport::tls : transport::tcp, server.local());
-  }
-
-  // Reads one response with a Content-Length body; "" when the connection ends first.
-  static std::string read_response(raw_peer& peer) {
-    std::string head;
-    while (!head.ends_with("\r\n\r\n")) {
-      std::string next = peer.read_exact(1);
-      if (next.empty()) {
-        return head;
-      }
-      head += next;
-    }
-    auto at = head.find("Content-Length: ");
-    std::size_t length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
-    return head + peer.read_exact(length);
-  }
+  std::shared_ptr<listener> listen_upload(std::string_view params = "") { return listen(rt, "upload", params); }
 
   static std::string body_of(const std::string& response) { return response.substr(response.find("\r\n\r\n") + 4); }
 
@@ -156,12 +127,12 @@ class http_body_stream : public transport_test {
 // larger than one read, and the GET pipelined behind it in the same write is answered next.
 TEST_P(http_body_stream, a_multi_mib_upload_arrives_in_bounded_pieces_and_a_pipelined_request_follows) {
   auto server = listen_upload("max_frame=65536");
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   ASSERT_TRUE(peer.connected()) << peer.error();
   std::string data = pattern(8 * 1024 * 1024);
   ASSERT_TRUE(peer.write_all("PUT /file HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(data.size()) +
                              "\r\n\r\n" + data + "GET /next HTTP/1.1\r\nHost: h\r\n\r\n"));
-  std::string first = read_response(peer);
+  std::string first = read_http_response(peer);
   ASSERT_TRUE(first.starts_with("HTTP/1.1 200 OK\r\n")) << first;
   auto got = words(body_of(first));
   ASSERT_EQ(got.size(), 8u) << first;
@@ -171,13 +142,13 @@ TEST_P(http_body_stream, a_multi_mib_upload_arrives_in_bounded_pieces_and_a_pipe
   EXPECT_GT(std::stoul(got[3]), 1u);
   EXPECT_LE(std::stoul(got[4]), 64u * 1024);
   EXPECT_EQ(got[6], "0");
-  EXPECT_EQ(body_of(read_response(peer)), "0 0 " + std::to_string(fnv_offset) + " 0 0  0 0");
+  EXPECT_EQ(body_of(read_http_response(peer)), "0 0 " + std::to_string(fnv_offset) + " 0 0  0 0");
   EXPECT_EQ(server->stats().accepted, 1u);
 }
 
 TEST_P(http_body_stream, a_chunked_upload_with_trailers_after_100_continue) {
   auto server = listen_upload();
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   ASSERT_TRUE(peer.write_all(
       "POST /chunks HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"));
   EXPECT_EQ(peer.read_exact(25), "HTTP/1.1 100 Continue\r\n\r\n");
@@ -190,7 +161,7 @@ TEST_P(http_body_stream, a_chunked_upload_with_trailers_after_100_continue) {
     body += std::string(size) + ";ext=1\r\n" + chunk + "\r\n";
   }
   ASSERT_TRUE(peer.write_all(body + "0\r\nX-Sum: 42\r\n\r\n"));
-  auto got = words(body_of(read_response(peer)));
+  auto got = words(body_of(read_http_response(peer)));
   ASSERT_EQ(got.size(), 8u);
   EXPECT_EQ(got[1], std::to_string(data.size()));
   EXPECT_EQ(got[2], std::to_string(fnv1a(data)));
@@ -199,9 +170,9 @@ TEST_P(http_body_stream, a_chunked_upload_with_trailers_after_100_continue) {
 
 TEST_P(http_body_stream, over_the_limit_or_malformed_is_refused_and_counted) {
   auto server = listen_upload("http_max_body=100000");
-  raw_peer bystander = open_http(*server);
+  raw_peer bystander = open_peer(*server);
   ASSERT_TRUE(bystander.write_all("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"));
-  ASSERT_FALSE(read_response(bystander).empty());
+  ASSERT_FALSE(read_http_response(bystander).empty());
   struct attempt {
     std::string request;
     std::string status;
@@ -215,14 +186,14 @@ TEST_P(http_body_stream, over_the_limit_or_malformed_is_refused_and_counted) {
       {"PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY1\r\nz\r\n", "400"},
   };
   for (const auto& a : attempts) {
-    raw_peer peer = open_http(*server);
+    raw_peer peer = open_peer(*server);
     ASSERT_TRUE(peer.write_all(a.request));
     EXPECT_EQ(peer.read_exact(12), "HTTP/1.1 " + a.status) << a.request.substr(0, 60);
     EXPECT_TRUE(peer.wait_closed());
   }
   EXPECT_TRUE(eventually([&] { return server->stats().closed_by(close_reason::frame_error) == attempts.size(); }));
   ASSERT_TRUE(bystander.write_all("POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok"));
-  EXPECT_EQ(words(body_of(read_response(bystander)))[6], "2");
+  EXPECT_EQ(words(body_of(read_http_response(bystander)))[6], "2");
 }
 
 // Backpressure: the protocol pauses reading after 1 MiB; while paused nothing more is read
@@ -230,11 +201,11 @@ TEST_P(http_body_stream, over_the_limit_or_malformed_is_refused_and_counted) {
 TEST_P(http_body_stream, a_paused_upload_stops_reading_until_resumed) {
   std::string data = pattern(32 * 1024 * 1024);  // before connecting: the idle timer runs from there
   auto server = listen_upload("idle_timeout=500");
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   // Blocks while the server is paused, and returns once on_idle has resumed it.
   ASSERT_TRUE(peer.write_all("PUT /pause HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(data.size()) +
                              "\r\n\r\n" + data));
-  auto got = words(body_of(read_response(peer)));
+  auto got = words(body_of(read_http_response(peer)));
   ASSERT_EQ(got.size(), 8u);
   EXPECT_EQ(got[1], std::to_string(data.size()));
   EXPECT_EQ(got[2], std::to_string(fnv1a(data)));
@@ -246,9 +217,9 @@ TEST_P(http_body_stream, a_paused_upload_stops_reading_until_resumed) {
 // close would only meet a reset.
 TEST_P(http_body_stream, an_early_answer_stops_reading_and_closes) {
   auto server = listen_upload();
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   ASSERT_TRUE(peer.write_all("PUT /stop HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\n\r\n" + pattern(100000)));
-  std::string response = read_response(peer);
+  std::string response = read_http_response(peer);
   EXPECT_TRUE(response.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << response;
   EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos);
   EXPECT_TRUE(peer.wait_closed());
@@ -257,14 +228,14 @@ TEST_P(http_body_stream, an_early_answer_stops_reading_and_closes) {
 // A protocol that declines, and every body at or under the threshold, reads whole as before.
 TEST_P(http_body_stream, declined_and_small_bodies_arrive_whole_within_max_frame) {
   auto server = listen_upload("max_frame=200000;http_stream_threshold=1000");
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   std::string data = pattern(150000);
   ASSERT_TRUE(peer.write_all("POST /whole HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(data.size()) +
                              "\r\n\r\n" + data + "POST /small HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" +
                              std::string(1000, 's')));
-  EXPECT_EQ(words(body_of(read_response(peer))), (std::vector<std::string>{"0", "0", std::to_string(fnv_offset), "0",
+  EXPECT_EQ(words(body_of(read_http_response(peer))), (std::vector<std::string>{"0", "0", std::to_string(fnv_offset), "0",
                                                                             "0", "", "150000", "0"}));
-  EXPECT_EQ(words(body_of(read_response(peer)))[6], "1000");
+  EXPECT_EQ(words(body_of(read_http_response(peer)))[6], "1000");
   ASSERT_TRUE(peer.write_all("POST /whole HTTP/1.1\r\nHost: h\r\nContent-Length: 200001\r\n\r\n"));
   EXPECT_EQ(peer.read_exact(12), "HTTP/1.1 413");
   EXPECT_TRUE(peer.wait_closed());

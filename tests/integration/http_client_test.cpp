@@ -108,15 +108,7 @@ class http_client_test : public transport_test {
 
   bool https() const { return kind() == transport::https; }
 
-  std::shared_ptr<listener> listen_mirror() {
-    std::string url = "mirror://" + host() + ":0;transport=" + std::string(to_string(kind()));
-    if (https()) {
-      url += ";tls_certfile=" + shared_identity().certfile + ";tls_keyfile=" + shared_identity().keyfile;
-    }
-    auto started = rt.listen(url);
-    EXPECT_TRUE(started.ok()) << (started ? "" : started.error().message);
-    return *started;
-  }
+  std::shared_ptr<listener> listen_mirror() { return listen(rt, "mirror"); }
 
   std::shared_ptr<listener> listen_scripted() {
     auto started = rt.listen("scripted://127.0.0.1:0;transport=tcp");

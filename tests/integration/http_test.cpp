@@ -40,30 +40,14 @@ class http_test : public transport_test {
  protected:
   void SetUp() override { rt.register_protocol("mirror", std::make_shared<mirror_protocol>()); }
 
-  std::shared_ptr<listener> listen_mirror(std::string_view params = "") {
-    std::string url = "mirror://" + std::string(GetParam().ipv6 ? "[::1]" : "127.0.0.1") +
-                      ":0;transport=" + std::string(to_string(kind()));
-    if (kind() == transport::https) {
-      url += ";tls_certfile=" + shared_identity().certfile + ";tls_keyfile=" + shared_identity().keyfile;
-    }
-    if (!params.empty()) {
-      url += ";" + std::string(params);
-    }
-    auto started = rt.listen(url);
-    EXPECT_TRUE(started.ok()) << (started ? "" : started.error().message);
-    return *started;
-  }
-
-  raw_peer open_http(const listener& server) {
-    return raw_peer::open(kind() == transport::https ? transport::tls : transport::tcp, server.local());
-  }
+  std::shared_ptr<listener> listen_mirror(std::string_view params = "") { return listen(rt, "mirror", params); }
 
   runtime rt{{.workers = 2}};
 };
 
 TEST_P(http_test, keep_alive_and_pipelined_requests_are_answered_in_order) {
   auto server = listen_mirror();
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   ASSERT_TRUE(peer.connected()) << peer.error();
   ASSERT_TRUE(peer.write_all(
       "GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Tag: one\r\n\r\n"
@@ -83,7 +67,7 @@ TEST_P(http_test, keep_alive_and_pipelined_requests_are_answered_in_order) {
 
 TEST_P(http_test, request_split_at_every_byte_is_one_request) {
   auto server = listen_mirror();
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   std::string request = "PUT /split HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
   for (char c : request) {
     ASSERT_TRUE(peer.write_all(std::string(1, c)));
@@ -93,7 +77,7 @@ TEST_P(http_test, request_split_at_every_byte_is_one_request) {
 
 TEST_P(http_test, redirects_carry_a_location) {
   auto server = listen_mirror();
-  raw_peer peer = open_http(*server);
+  raw_peer peer = open_peer(*server);
   ASSERT_TRUE(peer.write_all("GET /moved HTTP/1.1\r\nHost: h\r\n\r\n"));
   std::string response = read_http_response(peer);
   EXPECT_TRUE(response.starts_with("HTTP/1.1 301 Moved Permanently\r\n")) << response;
@@ -102,7 +86,7 @@ TEST_P(http_test, redirects_carry_a_location) {
 
 TEST_P(http_test, bad_requests_get_their_status_and_are_counted) {
   auto server = listen_mirror("max_frame=1000");
-  raw_peer bystander = open_http(*server);
+  raw_peer bystander = open_peer(*server);
   ASSERT_TRUE(bystander.write_all("GET /before HTTP/1.1\r\nHost: h\r\n\r\n"));
   ASSERT_FALSE(read_http_response(bystander).empty());
   struct attempt {
@@ -117,7 +101,7 @@ TEST_P(http_test, bad_requests_get_their_status_and_are_counted) {
       {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", "400"},
   };
   for (const auto& a : attempts) {
-    raw_peer peer = open_http(*server);
+    raw_peer peer = open_peer(*server);
     ASSERT_TRUE(peer.write_all(a.request));
     EXPECT_EQ(peer.read_exact(12), "HTTP/1.1 " + a.status) << a.request.substr(0, 40);
     EXPECT_TRUE(peer.wait_closed());
@@ -138,7 +122,7 @@ TEST_P(http_test, connect_to_an_http_transport_points_to_http_request) {
 // idle timeout, which restarts only per whole request; a prompt client next to it is served.
 TEST_P(http_test, a_request_dripped_byte_by_byte_times_out) {
   auto server = listen_mirror("idle_timeout=300");
-  raw_peer slow = open_http(*server);
+  raw_peer slow = open_peer(*server);
   ASSERT_TRUE(slow.write_all("GET / HTTP/1.1\r\nHost: h\r\n"));
   bool closed = false;
   for (int i = 0; i < 100 && !closed; ++i) {
@@ -146,7 +130,7 @@ TEST_P(http_test, a_request_dripped_byte_by_byte_times_out) {
   }
   EXPECT_TRUE(closed || slow.wait_closed());
   EXPECT_TRUE(eventually([&] { return server->stats().closed_by(close_reason::idle_timeout) == 1; }));
-  raw_peer prompt = open_http(*server);
+  raw_peer prompt = open_peer(*server);
   ASSERT_TRUE(prompt.write_all("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n"));
   EXPECT_TRUE(read_http_response(prompt).ends_with("GET /ok   "));
 }

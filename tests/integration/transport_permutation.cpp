@@ -78,7 +78,7 @@ std::string listen_url_for(const transport_case& c, std::string_view scheme, std
     return with_params(url, params);
   }
   url += "://" + loopback(c) + ":0;transport=" + std::string(to_string(c.kind));
-  if (c.kind == transport::tls || c.kind == transport::wss || c.kind == transport::dtls) {
+  if (c.kind == transport::tls || c.kind == transport::wss || c.kind == transport::dtls || c.kind == transport::https) {
     url += ";tls_certfile=" + shared_identity().certfile + ";tls_keyfile=" + shared_identity().keyfile;
   }
   return with_params(url, params);
@@ -100,7 +100,12 @@ std::string connect_url_for(const transport_case& c, std::string_view scheme, co
 }
 
 raw_peer transport_test::open_peer(const listener& target) const {
-  polyport::transport under = kind() == transport::ws ? transport::tcp : kind() == transport::wss ? transport::tls : kind();
+  polyport::transport under = kind();
+  if (under == transport::ws || under == transport::http) {
+    under = transport::tcp;
+  } else if (under == transport::wss || under == transport::https) {
+    under = transport::tls;
+  }
   return raw_peer::open(under, target.local());
 }
 

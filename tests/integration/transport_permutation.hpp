@@ -41,7 +41,7 @@ std::string case_name(const ::testing::TestParamInfo<transport_case>& info);
 // A self-signed identity for localhost, 127.0.0.1 and ::1, made once per test binary.
 const test_identity& shared_identity();
 
-// `scheme://host:0;transport=...` (with the shared identity for tls, a fresh socket path in
+// `scheme://host:0;transport=...` (with the shared identity for tls, wss, dtls and https, a fresh socket path in
 // `dir` for unix), then `;params` when given. Headers (`?k=v`) may end `params`.
 std::string listen_url_for(const transport_case& c, std::string_view scheme, std::string_view params,
                            const temp_dir& dir);
@@ -64,7 +64,7 @@ class transport_test : public ::testing::TestWithParam<transport_case> {
   // Starts a listener or throws (the test fails with the listener's error).
   std::shared_ptr<listener> listen(runtime& rt, std::string_view scheme, std::string_view params = "",
                                    std::shared_ptr<void> user_data = nullptr) const;
-  // ws and wss: the TCP or TLS connection under the WebSocket (the test speaks WebSocket itself).
+  // ws, wss, http, https: the TCP or TLS connection under them (the test speaks the protocol itself).
   raw_peer open_peer(const listener& target) const;
 
   temp_dir dir_;
